@@ -1,0 +1,1 @@
+"""Host side of the microkernel project: the `mpk` command and its helpers."""
