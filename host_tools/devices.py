@@ -1,0 +1,197 @@
+"""Finding boards: serial ports recognised by USB VID:PID, running virtual boards, and probing.
+
+`candidate_ports()` is cheap (nothing is opened) and is what port selection uses.
+`probe(port)` asks the board itself (sys.implementation, os.uname(), free flash).
+"""
+import glob
+import json
+import os
+
+import serial.tools.list_ports
+
+# (vid, pid or None for any) -> what it is
+KNOWN_USB = [
+    ((0x2E8A, 0x0005), "Raspberry Pi RP2 (MicroPython)"),
+    ((0x2E8A, 0x0003), "Raspberry Pi RP2040 in BOOTSEL mode"),
+    ((0x2E8A, 0x000F), "Raspberry Pi RP2350 in BOOTSEL mode"),
+    ((0x2E8A, None), "Raspberry Pi RP2"),
+    ((0xF055, None), "MicroPython board"),
+    ((0x303A, None), "Espressif USB"),
+    ((0x10C4, 0xEA60), "Silicon Labs CP210x USB-serial"),
+    ((0x1A86, 0x7523), "WCH CH340 USB-serial"),
+    ((0x1A86, 0x55D4), "WCH CH9102 USB-serial"),
+    ((0x1A86, 0x55D3), "WCH CH343 USB-serial"),
+    ((0x0403, 0x6001), "FTDI FT232 USB-serial"),
+    ((0x0403, 0x6015), "FTDI FT231X USB-serial"),
+]
+
+
+def usb_kind(vid, pid):
+    """What a VID:PID is, or None when it is not a board we know."""
+    if vid is None:
+        return None
+    for (kv, kp), name in KNOWN_USB:
+        if kv == vid and (kp is None or kp == pid):
+            return name
+    return None
+
+
+def usb_ports(comports=None):
+    """Serial ports whose USB VID:PID belongs to a known board or USB-serial bridge."""
+    if comports is None:
+        comports = serial.tools.list_ports.comports()
+    found = []
+    for p in sorted(comports, key=lambda p: p.device):
+        kind = usb_kind(getattr(p, "vid", None), getattr(p, "pid", None))
+        if kind:
+            found.append(
+                {
+                    "port": p.device,
+                    "kind": "usb",
+                    "usb": "%04x:%04x" % (p.vid, p.pid),
+                    "description": kind,
+                    "serial_number": getattr(p, "serial_number", None),
+                    "product": getattr(p, "product", None),
+                }
+            )
+    return found
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def _sim_registry_dirs():
+    dirs = []
+    if os.environ.get("MPK_SIM_DIR"):
+        dirs.append(os.environ["MPK_SIM_DIR"])
+    base = os.environ.get("XDG_RUNTIME_DIR") or "/tmp"
+    dirs += sorted(glob.glob(os.path.join(base, "mpk-sim*")))
+    if base != "/tmp":
+        dirs += sorted(glob.glob("/tmp/mpk-sim*"))
+    return dirs
+
+
+def virtual_ports():
+    """Running virtual boards (host_tools.sim), as device dicts."""
+    ports = []
+    try:
+        import host_tools.sim as sim  # built beside this tool; optional
+    except Exception:
+        sim = None
+    lister = None
+    for name in ("running_boards", "list_running", "running"):
+        if sim is not None and callable(getattr(sim, name, None)):
+            lister = getattr(sim, name)
+            break
+    if lister is not None:
+        try:
+            for b in lister():
+                port = b if isinstance(b, str) else (b.get("port") if isinstance(b, dict) else getattr(b, "port", None))
+                if port:
+                    ports.append(port)
+        except Exception:
+            pass
+    else:
+        # Registry files: one JSON per running board, {"port": ..., "pid": ...}.
+        for d in _sim_registry_dirs():
+            for f in sorted(glob.glob(os.path.join(d, "*.json"))):
+                try:
+                    with open(f) as fh:
+                        info = json.load(fh)
+                except (OSError, ValueError):
+                    continue
+                if info.get("port") and ("pid" not in info or _pid_alive(info["pid"])):
+                    ports.append(info["port"])
+    seen, out = set(), []
+    for p in ports:
+        if p not in seen and os.path.exists(p):
+            seen.add(p)
+            out.append({"port": p, "kind": "virtual", "usb": None, "description": "virtual board (mpk sim)"})
+    return out
+
+
+def discover(comports=None, virtual=True):
+    found = usb_ports(comports)
+    # A BOOTSEL-mode RP2 has no MicroPython serial port.
+    found = [d for d in found if "BOOTSEL" not in d["description"]]
+    if virtual:
+        found += virtual_ports()
+    return found
+
+
+def candidate_ports(comports=None):
+    return [d["port"] for d in discover(comports)]
+
+
+PROBE_CODE = """\
+import sys, os
+try:
+ u = os.uname(); u = (u.sysname, u.release, u.machine)
+except Exception:
+ u = None
+try:
+ s = os.statvfs('/'); fr = s[0] * s[3]; tot = s[0] * s[2]
+except Exception:
+ fr = tot = None
+print(repr((sys.implementation.name, tuple(sys.implementation.version)[:3], getattr(sys.implementation, '_mpy', None), sys.platform, u, fr, tot, getattr(sys.implementation, '_machine', None))))
+"""
+
+MPY_ARCHS = [None, "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp",
+             "xtensa", "xtensawin", "rv32imc", "rv64imc"]
+
+
+def decode_mpy(sys_mpy):
+    """sys.implementation._mpy -> (mpy major version, sub version, native arch name or None)."""
+    if sys_mpy is None:
+        return None, None, None
+    arch = sys_mpy >> 10
+    return sys_mpy & 0xFF, (sys_mpy >> 8) & 3, MPY_ARCHS[arch] if arch < len(MPY_ARCHS) else None
+
+
+def board_info(board):
+    """Ask a board (in the raw REPL) what it is."""
+    name, version, sys_mpy, platform, uname, free, total, machine = board.eval_code(PROBE_CODE) \
+        if hasattr(board, "eval_code") else _eval(board, PROBE_CODE)
+    mpy_ver, mpy_sub, arch = decode_mpy(sys_mpy)
+    return {
+        "implementation": name,
+        "version": ".".join(str(v) for v in version),
+        "platform": platform,
+        "machine": machine or (uname[2] if uname else None),
+        "uname": list(uname) if uname else None,
+        "mpy_version": "%s.%s" % (mpy_ver, mpy_sub) if mpy_ver is not None else None,
+        "arch": arch,
+        "flash_free": free,
+        "flash_total": total,
+    }
+
+
+def _eval(board, code):
+    import ast
+
+    return ast.literal_eval(board.exec(code, timeout=5).decode().strip())
+
+
+def probe(port):
+    """Open the port, ask the board, soft-reset it so its program runs again."""
+    from host_tools.board_conn import connect
+    from host_tools.errors import MpkError
+
+    try:
+        b = connect(port)
+    except MpkError as e:
+        return {"error": str(e)}
+    try:
+        b.enter_raw(soft_reset=False)
+        info = board_info(b)
+        b.soft_reset()
+        return info
+    except MpkError as e:
+        return {"error": str(e)}
+    finally:
+        b.close()
