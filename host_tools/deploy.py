@@ -12,6 +12,7 @@ mid-deploy still boots the previous firmware.
 """
 import ast
 import base64
+import re
 import sys
 import time
 
@@ -105,9 +106,9 @@ VERIFY_PRELUDE = SCAN_CODE.split("def _w(")[0]
 def board_name_from_info(platform, machine):
     m = (machine or "").lower()
     if platform == "rp2":
-        if "pico 2" in m or "rp2350" in m:
-            return "pico2_w" if " w" in m.replace("pico 2", "") else "pico2"
-        return "pico_w" if "pico w" in m else "pico"
+        if re.search(r"\bpico ?2\b|rp2350", m):
+            return "pico2_w" if re.search(r"\bpico ?2 w\b", m) else "pico2"
+        return "pico_w" if re.search(r"\bpico w\b", m) else "pico"
     if platform == "esp32":
         for v in ("esp32s3", "esp32s2", "esp32c3"):
             if v in m.replace("-", ""):
