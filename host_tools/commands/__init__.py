@@ -11,4 +11,5 @@ COMMAND_MODULES = [
     "build",
     "deploy",
     "board",
+    "inspect",
 ]
