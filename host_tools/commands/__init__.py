@@ -6,6 +6,7 @@ Each module exposes `register(subparsers)`, which adds its subcommands and sets
 
 # Listed here so `mpk --help` shows them in this order.
 COMMAND_MODULES = [
+    "sim",
     "devices",
     "flash",
     "build",

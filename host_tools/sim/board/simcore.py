@@ -1,0 +1,205 @@
+# Board-side core of the virtual board (runs on the MicroPython unix port).
+#
+# Holds what every other board module shares: the configuration written by the
+# host, the control channel back to the host (watchdog, REPL mode), the Ctrl-C
+# switch, and the soft-timer ticker that plays the role of hardware alarms.
+import sys
+import json
+import time
+import micropython
+import _thread
+import termios
+
+# Exit statuses understood by the host relay (host_tools/sim/child.py).
+EXIT_SOFT = 64        # soft reset: host restarts us, REPL mode kept
+EXIT_HARD = 65        # machine.reset() or watchdog: host restarts us as after power-up
+EXIT_BOOTLOADER = 66  # machine.bootloader()
+EXIT_FATAL = 67       # the board cannot start (e.g. flash does not mount)
+
+PWRON_RESET = 1       # rp2 values of machine.reset_cause()
+WDT_RESET = 3
+
+cfg = None
+_ctl = None
+
+
+def load(path):
+    global cfg, _ctl
+    with open(path) as f:
+        cfg = json.load(f)
+    _ctl = open("/dev/fd/%d" % cfg["ctl_fd"], "wb")
+    _identity(cfg)
+    _init_intr()
+    return cfg
+
+
+def _identity(cfg):
+    # What a Pico says about itself, from this interpreter's version, e.g.
+    # "MicroPython v1.29.0-preview.9458e3a23f on 2026-07-05; Raspberry Pi Pico (virtual) with RP2040"
+    v = sys.implementation.version
+    rel = "%d.%d.%d" % v[:3]
+    ver = "v" + rel + ("-" + v[3] if len(v) > 3 and v[3] else "")
+    tail = sys.version.split("MicroPython ", 1)[-1].split(" on ")
+    if len(tail) == 2:
+        ver += "." + tail[0] + " on " + tail[1]
+    cfg["banner"] = "MicroPython " + ver + "; " + cfg["machine"]
+    cfg["uname"] = {"sysname": "rp2", "nodename": "rp2", "release": rel,
+                    "version": ver + " (virtual board)", "machine": cfg["machine"]}
+
+
+def ctl(msg):
+    # One line per message; the host reads them as they come.
+    _ctl.write(msg + "\n")
+
+
+def exit(status):
+    sys.stdout.buffer.write(b"")
+    sys.exit(status)
+
+
+# --- Ctrl-C -------------------------------------------------------------------
+# A real board checks each received byte against the interrupt char and drops it
+# when it matches. Here the tty line discipline of our stdin does exactly that
+# (ISIG with VINTR = the char), and the unix port turns the SIGINT into
+# KeyboardInterrupt. Switching ISIG off makes Ctrl-C plain data again.
+_attr_off = None
+_attr_on = None
+intr_char = -1
+
+
+def _init_intr():
+    global _attr_off, _attr_on
+    t = cfg["tty"]
+    a = termios.tcgetattr(0)
+    off = list(a)
+    off[3] = a[3] & ~t["isig"]
+    off[6] = list(a[6])
+    _attr_off = off
+    _attr_on = list(off)
+    _attr_on[6] = list(off[6])
+    set_intr(-1)
+
+
+def set_intr(c):
+    global intr_char
+    intr_char = c
+    if c < 0:
+        termios.tcsetattr(0, termios.TCSANOW, _attr_off)
+        return
+    t = cfg["tty"]
+    a = _attr_on
+    a[3] = _attr_off[3] | t["isig"]
+    ch = bytes((c,))
+    # VQUIT and VSUSP would turn other bytes into signals; make them the same char.
+    for i in (t["vintr"], t["vquit"], t["vsusp"]):
+        a[6][i] = ch
+    termios.tcsetattr(0, termios.TCSANOW, a)
+
+
+_R2 = (0, 1)
+
+
+def intr_off():
+    # A Ctrl-C that raced with switching off is raised here (at the loop's
+    # pending-exception check), not later inside the REPL.
+    while True:
+        try:
+            set_intr(-1)
+            for _ in _R2:
+                pass
+            return
+        except KeyboardInterrupt:
+            pass
+
+
+# --- soft timers ---------------------------------------------------------------
+# Events (machine.Timer, wiring schedules, UART sockets) are kept in a list owned
+# by the main thread. A ticker thread only watches the earliest deadline and asks
+# the main thread, through micropython.schedule (like a hardware IRQ does), to run
+# what is due. The ticker allocates nothing.
+_events = []          # [deadline_ms, callback, arg], sorted by deadline
+_next = None          # earliest deadline, read by the ticker
+_pending = False
+_started = False
+
+
+def _ticker():
+    global _pending
+    while True:
+        d = _next
+        if d is None or _pending:
+            time.sleep_ms(5)
+            continue
+        w = time.ticks_diff(d, time.ticks_ms())
+        if w > 0:
+            time.sleep_ms(w if w < 5 else 5)
+            continue
+        try:
+            micropython.schedule(_run_due, None)
+            _pending = True
+        except RuntimeError:  # schedule queue full: try again shortly
+            time.sleep_ms(1)
+
+
+def _run_due(_):
+    global _pending
+    _pending = False
+    now = time.ticks_ms()
+    while _events and time.ticks_diff(_events[0][0], now) <= 0:
+        ev = _events.pop(0)
+        _update_next()
+        try:
+            ev[1](ev[2])
+        except Exception as e:
+            sys.print_exception(e)
+
+
+def _update_next():
+    global _next
+    _next = _events[0][0] if _events else None
+
+
+def call_at(deadline, cb, arg=None):
+    global _started
+    ev = [deadline, cb, arg]
+    i = 0
+    while i < len(_events) and time.ticks_diff(_events[i][0], deadline) <= 0:
+        i += 1
+    _events.insert(i, ev)
+    _update_next()
+    if not _started:
+        _started = True
+        _thread.start_new_thread(_ticker, ())
+    return ev
+
+
+def call_later(ms, cb, arg=None):
+    return call_at(time.ticks_add(time.ticks_ms(), ms), cb, arg)
+
+
+def cancel(ev):
+    try:
+        _events.remove(ev)
+    except ValueError:
+        pass
+    _update_next()
+
+
+def armed():
+    return _next is not None
+
+
+def soft_irq(handler, arg):
+    # What a real port does for a non-hard IRQ: queue the handler. A full queue
+    # loses the event, as on hardware.
+    try:
+        micropython.schedule(handler, arg)
+    except RuntimeError:
+        pass
+
+
+def hard_reset(why):
+    # The host kills and restarts us: nothing in this process can delay it.
+    ctl(why)
+    while True:
+        time.sleep_ms(1000)

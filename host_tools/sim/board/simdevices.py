@@ -1,0 +1,153 @@
+# Simulated devices behind the virtual board's buses. Each I2C device sees what
+# a real one sees on the wire: write(data) for an addressed write transaction,
+# read(n) for an addressed read. Register pointers behave as on the datasheets.
+
+
+class TMP102:
+    # TI TMP102: pointer register, 12-bit temperature (0.0625 C/LSB, left aligned).
+    def __init__(self, temp_c=25.0):
+        self.temp_c = temp_c
+        self.ptr = 0
+        self.regs = [0, 0x60A0, 0x4B00, 0x5000]  # temp, config, T_LOW 75C, T_HIGH 80C
+
+    def write(self, data):
+        if data:
+            self.ptr = data[0] & 3
+            if len(data) >= 3 and self.ptr:
+                self.regs[self.ptr] = data[1] << 8 | data[2]
+
+    def read(self, n):
+        if self.ptr == 0:
+            v = int(round(self.temp_c / 0.0625)) & 0xFFF
+            self.regs[0] = v << 4
+        r = self.regs[self.ptr]
+        return bytes((r >> 8, r & 0xFF)) * (n // 2) + (bytes((r >> 8,)) if n & 1 else b"")
+
+
+class MCP9808:
+    # Microchip MCP9808: 16-bit registers, ambient temperature in register 5.
+    def __init__(self, temp_c=25.0):
+        self.temp_c = temp_c
+        self.ptr = 0
+        self.regs = {1: 0, 2: 0, 3: 0, 4: 0, 6: 0x0054, 7: 0x0400, 8: 3}
+
+    def write(self, data):
+        if data:
+            self.ptr = data[0] & 0xF
+            if len(data) >= 3 and self.ptr in (1, 2, 3, 4):
+                self.regs[self.ptr] = data[1] << 8 | data[2]
+            elif len(data) >= 2 and self.ptr == 8:
+                self.regs[8] = data[1] & 3
+
+    def read(self, n):
+        if self.ptr == 5:
+            v = int(round(self.temp_c * 16)) & 0x1FFF
+            r = v
+        else:
+            r = self.regs.get(self.ptr, 0)
+        b = bytes((r >> 8, r & 0xFF))
+        return (b * (n // 2 + 1))[:n]
+
+
+class EEPROM24C32:
+    # 24C32: 4 KiB, two address bytes, 32-byte pages (a write wraps inside its
+    # page), sequential reads wrap at the end of memory. Contents survive resets
+    # when a backing file is given.
+    SIZE = 4096
+    PAGE = 32
+
+    def __init__(self, path=None):
+        self.path = path
+        self.ptr = 0
+        self.mem = bytearray(b"\xff" * self.SIZE)
+        if path:
+            try:
+                with open(path, "rb") as f:
+                    f.readinto(self.mem)
+            except OSError:
+                pass
+
+    def write(self, data):
+        if len(data) < 2:
+            if data:
+                self.ptr = (data[0] << 8) & (self.SIZE - 1)
+            return
+        self.ptr = (data[0] << 8 | data[1]) & (self.SIZE - 1)
+        if len(data) == 2:
+            return
+        base = self.ptr & ~(self.PAGE - 1)
+        off = self.ptr - base
+        for b in data[2:]:
+            self.mem[base + off] = b
+            off = (off + 1) % self.PAGE
+        self.ptr = base + off
+        self._save()
+
+    def read(self, n):
+        out = bytearray(n)
+        p = self.ptr
+        for i in range(n):
+            out[i] = self.mem[p]
+            p = (p + 1) % self.SIZE
+        self.ptr = p
+        return bytes(out)
+
+    def _save(self):
+        if self.path:
+            with open(self.path, "wb") as f:
+                f.write(self.mem)
+
+
+DEVICES = {"tmp102": TMP102, "mcp9808": MCP9808, "24c32": EEPROM24C32}
+
+
+def make(spec):
+    kind = spec["device"]
+    if kind == "24c32":
+        return EEPROM24C32(spec.get("file"))
+    return DEVICES[kind](spec.get("temp_c", 25.0))
+
+
+# --- UART backends ----------------------------------------------------------
+
+class Loopback:
+    # TX wired to RX.
+    def __init__(self):
+        self.rx = bytearray()
+
+    def send(self, b):
+        self.rx.extend(b)
+
+    def poll(self):
+        pass
+
+    def close(self):
+        pass
+
+
+class SocketLink:
+    # The UART's other end is a TCP server on the host (a test, a terminal).
+    def __init__(self, host, port):
+        import socket
+        self.rx = bytearray()
+        self.s = socket.socket()
+        self.s.connect(socket.getaddrinfo(host, port)[0][-1])
+        self.s.setblocking(False)
+
+    def send(self, b):
+        self.s.setblocking(True)
+        self.s.write(b)
+        self.s.setblocking(False)
+
+    def poll(self):
+        try:
+            d = self.s.recv(256)
+        except OSError:
+            return
+        if d:
+            self.rx.extend(d)
+
+    def close(self):
+        self.s.close()
+
+

@@ -1,0 +1,41 @@
+"""Definitions of the boards the virtual board can pretend to be."""
+from host_tools.errors import MpkError
+
+KIB = 1024
+
+
+def _pico_pins(led):
+    pins = {"GP%d" % n: n for n in range(29)}
+    pins["LED"] = led
+    return pins
+
+
+# flash_bytes: MICROPY_HW_FLASH_STORAGE_BYTES of the real firmware; 4 KiB erase
+# blocks as on the RP2040's QSPI flash. heap: the real GC heap (192 KiB on rp2)
+# plus what the simulation itself keeps on the heap.
+BOARDS = {
+    "pico": {
+        "machine": "Raspberry Pi Pico (virtual) with RP2040",
+        "pins": _pico_pins(25),
+        "npins": 30,
+        "flash_bytes": 1408 * KIB,
+        "block_size": 4096,
+        "heap": "512k",
+    },
+    "pico_w": {
+        "machine": "Raspberry Pi Pico W (virtual) with RP2040",
+        # The Pico W's LED hangs off the WiFi chip, not a GPIO: pin 30 here.
+        "pins": dict(_pico_pins(30), WL_GPIO0=30),
+        "npins": 31,
+        "flash_bytes": 848 * KIB,
+        "block_size": 4096,
+        "heap": "512k",
+    },
+}
+
+
+def get(name):
+    try:
+        return dict(BOARDS[name], name=name)
+    except KeyError:
+        raise MpkError(f"unknown board {name!r} (known: {', '.join(sorted(BOARDS))})") from None

@@ -1,0 +1,385 @@
+"""VirtualBoard: a MicroPython board on a pseudo-terminal.
+
+A relay thread moves bytes between the serial port the clients open and the
+console tty of the MicroPython unix port running the board, and plays the parts
+of the hardware that outlive the interpreter: it restarts it on soft reset
+(keeping the REPL mode) and on hard reset (machine.reset(), the watchdog),
+with the same flash and the same serial port, so clients never see the port go.
+"""
+import hashlib
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import termios
+import threading
+import time
+
+from host_tools.errors import MpkError
+from host_tools.sim import boards, child, wiring as wiring_mod
+from host_tools.sim.flash import FlashImage
+from host_tools.sim.serial_port import SerialPort
+
+OUT_MAX = 64 * 1024          # board output held for a slow client
+STALL_DROP_S = 1.0           # then dropped, like a USB CDC port nobody reads
+LOG_MAX = 4 * 1024 * 1024
+START_TIMEOUT_S = 10.0
+BOOTLOADER_PAUSE_S = 0.5
+
+
+class VirtualBoard:
+    """with VirtualBoard(flash=None, board="pico", wiring=None, link=None) as b: b.port
+
+    flash: image path (created and formatted if missing; None: a temporary one);
+    wiring: a wiring file path or dict (see host_tools/sim/wiring.py).
+    """
+
+    def __init__(self, flash=None, board="pico", wiring=None, link=None):
+        self.board = boards.get(board)
+        self.wiring = wiring_mod.load(wiring, self.board)
+        self._flash_path = flash
+        self._link = link
+        self.port = None
+        self.events = []          # what happened, in order: "power-on", "soft reset", ...
+        self.error = None         # why the board stopped by itself, if it did
+        self._log = bytearray()
+        self._log_cond = threading.Condition()
+        self._thread = None
+        self._proc = None
+        self._ctl = None
+        self._started = False
+
+    # --- lifecycle ----------------------------------------------------------------
+
+    def start(self):
+        self._run_dir = tempfile.mkdtemp(prefix="mpk-sim-")
+        try:
+            self._setup()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _setup(self):
+        self._mp = child.find_micropython()
+        path = self._flash_path or os.path.join(self._run_dir, "flash.img")
+        self.flash = FlashImage(path, self.board).open()
+        self._uid = hashlib.sha256(self.flash.path.encode()).hexdigest()[:16]
+        for spec in self.wiring["i2c"]:
+            if spec["device"] == "24c32":  # EEPROM contents outlive resets
+                spec["file"] = os.path.join(self._run_dir, "eeprom-%d-%02x.bin" % (spec["bus"], spec["addr"]))
+        try:
+            self._serial = SerialPort(self._link)
+        except OSError as e:
+            raise MpkError(f"cannot create link {self._link}: {e.strerror}") from None
+        self.port = self._serial.path
+        self._cmaster, self._cslave = child.make_console_tty()
+        self._wake_r, self._wake_w = os.pipe()
+        self._outbuf = bytearray()
+        self._inbuf = bytearray()
+        self._stalled = None
+        self._mode = "friendly"
+        self._cause = child.PWRON_RESET
+        self._wdt_ms = None
+        self._wdt_deadline = None
+        self._restart_at = None
+        self._requests = []
+        self._up = threading.Event()
+        self._crashes = 0
+        self._stop = False
+        self._spawn("power-on")
+        self._thread = threading.Thread(target=self._loop, name="virtual-board", daemon=True)
+        self._thread.start()
+        if not self._up.wait(START_TIMEOUT_S) or self.error:
+            raise MpkError(self.error or "the virtual board did not start")
+        self._started = True
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        """Power off: stop the interpreter, remove the port and link."""
+        self._stop = True
+        self._wake()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(5)
+        self._teardown()
+
+    def kill(self):
+        """Vanish abruptly, as a board yanked from USB: SIGKILL, port gone."""
+        self._kill_child()
+        self.stop()
+
+    def restart(self):
+        """Power-cycle (flash kept)."""
+        self._request("power-on")
+
+    def wait_exit(self):
+        """Block until the board stops by itself (fatal error) or stop()."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(0.5)
+
+    # --- what the board printed ----------------------------------------------------
+
+    def output(self):
+        """Everything the board sent on its serial port so far (bytes)."""
+        with self._log_cond:
+            return bytes(self._log)
+
+    def clear_output(self):
+        with self._log_cond:
+            self._log.clear()
+
+    def wait_output(self, pattern, timeout=5.0):
+        """Wait until output() contains `pattern` (bytes or compiled regex); return output()."""
+        deadline = time.monotonic() + timeout
+        with self._log_cond:
+            while True:
+                found = (pattern.search(self._log) if isinstance(pattern, re.Pattern)
+                         else pattern in self._log)
+                if found:
+                    return bytes(self._log)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"board did not print {pattern!r}; got {bytes(self._log[-300:])!r}")
+                self._log_cond.wait(left)
+
+    # --- the relay -------------------------------------------------------------------
+
+    def _request(self, what):
+        self._requests.append(what)
+        self._wake()
+
+    def _wake(self):
+        try:
+            os.write(self._wake_w, b"x")
+        except (OSError, AttributeError):
+            pass
+
+    def _config(self):
+        b = self.board
+        return {
+            "board": {"name": b["name"], "pins": b["pins"], "npins": b["npins"], "unique_id": self._uid},
+            "machine": b["machine"],
+            "board_dir": child.BOARD_DIR,
+            "flash": {"path": self.flash.path, "block_size": b["block_size"],
+                      "block_count": b["flash_bytes"] // b["block_size"], "format": self.flash.blank},
+            "wiring": self.wiring,
+            "repl_mode": self._mode,
+            "reset_cause": self._cause,
+        }
+
+    def _spawn(self, why):
+        self.events.append(why)
+        self._wdt_ms = self._wdt_deadline = None
+        self._proc, self._ctl = child.spawn(self._mp, self.board["heap"], self._cslave, self._run_dir, self._config())
+        self._ctl_buf = b""
+        self._restart_at = None
+
+    def _kill_child(self):
+        p = self._proc
+        if p is not None and p.poll() is None:
+            try:
+                os.kill(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def _hard_reset(self, why, cause, delay=0.0):
+        # Like pulling RUN low: the interpreter dies at once, the console's
+        # unread input is lost, the REPL comes back in friendly mode.
+        self._kill_child()
+        self._reap()
+        termios.tcflush(self._cslave, termios.TCIFLUSH)
+        self._inbuf.clear()
+        self._mode = "friendly"
+        self._cause = cause
+        self._pending_event = why
+        self._restart_at = time.monotonic() + delay
+
+    def _reap(self):
+        if self._proc is not None:
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        if self._ctl is not None:
+            os.close(self._ctl)
+        self._proc = self._ctl = None
+        self._drain_console()
+
+    def _drain_console(self):
+        while True:
+            try:
+                data = os.read(self._cmaster, 65536)
+            except (BlockingIOError, OSError):
+                return
+            if not data:
+                return
+            self._board_output(data)
+
+    def _board_output(self, data):
+        self._outbuf += data
+        with self._log_cond:
+            self._log += data
+            if len(self._log) > LOG_MAX:
+                del self._log[: len(self._log) - LOG_MAX]
+            self._log_cond.notify_all()
+
+    def _on_ctl(self, line):
+        if line == "up":
+            self._crashes = 0
+            self._up.set()
+        elif line.startswith("mode "):
+            self._mode = line[5:]
+        elif line.startswith("wdt "):
+            self._wdt_ms = int(line[4:])
+            self._wdt_deadline = time.monotonic() + self._wdt_ms / 1000
+        elif line == "feed":
+            if self._wdt_ms:
+                self._wdt_deadline = time.monotonic() + self._wdt_ms / 1000
+        elif line == "reset":
+            self._hard_reset("hard reset", child.WDT_RESET)  # rp2 resets through the watchdog
+        elif line == "bootloader":
+            self._hard_reset("bootloader", child.PWRON_RESET, BOOTLOADER_PAUSE_S)
+        elif line.startswith("fatal "):
+            self.error = line[6:]
+
+    def _on_child_exit(self):
+        proc = self._proc
+        self._reap()
+        status = proc.returncode
+        if status == child.EXIT_SOFT:
+            self._pending_event = "soft reset"
+            self._restart_at = time.monotonic()
+        elif status == child.EXIT_FATAL or self._crashes >= 2:
+            last = bytes(self._log).strip().splitlines()[-1:] or [b"no output"]
+            self.error = self.error or "the virtual board's interpreter keeps crashing (exit status %s): %s" % (
+                status, last[0].decode(errors="replace"))
+            self._stop = True
+            self._up.set()
+        else:
+            # The interpreter died on its own: the board resets, as after a hard fault.
+            self._crashes += 1
+            self._hard_reset("crash", child.PWRON_RESET)
+
+    def _loop(self):
+        try:
+            self._run()
+        except Exception as e:  # never leave a client hanging on a dead relay silently
+            self.error = f"relay failed: {e!r}"
+        finally:
+            self._kill_child()
+            if self._proc is not None:
+                self._reap()
+            self._up.set()
+
+    def _run(self):
+        m, cm = self._serial.master, self._cmaster
+        while not self._stop:
+            now = time.monotonic()
+            while self._requests:
+                what = self._requests.pop(0)
+                self._hard_reset(what, child.PWRON_RESET)
+            if self._proc is None and self._restart_at is not None and now >= self._restart_at:
+                self._spawn(self._pending_event)
+            if self._wdt_deadline is not None and now >= self._wdt_deadline:
+                self._hard_reset("watchdog reset", child.WDT_RESET)
+                continue
+
+            rl = [self._wake_r, m]
+            if self._ctl is not None:
+                rl.append(self._ctl)
+            if len(self._outbuf) < OUT_MAX:
+                rl.append(cm)
+            wl = []
+            if self._outbuf:
+                wl.append(m)
+            if self._inbuf:
+                wl.append(cm)
+            timeout = None
+            for t in (self._wdt_deadline, self._restart_at):
+                if t is not None:
+                    timeout = max(0.0, t - now) if timeout is None else min(timeout, max(0.0, t - now))
+            if self._outbuf:
+                timeout = 0.2 if timeout is None else min(timeout, 0.2)
+            r, w, _ = select.select(rl, wl, [], timeout)
+
+            if self._wake_r in r:
+                os.read(self._wake_r, 4096)
+            if cm in r:
+                self._drain_console()
+            if m in w or (self._outbuf and m not in w):
+                self._flush_out(m in w)
+            if m in r:
+                try:
+                    data = os.read(m, 4096)
+                except (BlockingIOError, OSError):
+                    data = b""
+                self._inbuf += data
+            if self._inbuf:
+                try:
+                    n = os.write(cm, self._inbuf)
+                    del self._inbuf[:n]
+                except BlockingIOError:
+                    pass
+            if self._ctl is not None and self._ctl in r:
+                self._read_ctl()
+
+    def _flush_out(self, writable):
+        m = self._serial.master
+        if writable:
+            try:
+                n = os.write(m, self._outbuf)
+                del self._outbuf[:n]
+                self._stalled = None
+                return
+            except BlockingIOError:
+                pass
+        if self._stalled is None:
+            self._stalled = time.monotonic()
+        elif len(self._outbuf) >= OUT_MAX and time.monotonic() - self._stalled > STALL_DROP_S:
+            self._outbuf.clear()  # nobody is reading the port
+            self._stalled = None
+
+    def _read_ctl(self):
+        try:
+            data = os.read(self._ctl, 4096)
+        except BlockingIOError:
+            return
+        if not data:
+            self._on_child_exit()
+            return
+        self._ctl_buf += data
+        *lines, self._ctl_buf = self._ctl_buf.split(b"\n")
+        for line in lines:
+            self._on_ctl(line.decode(errors="replace"))
+            if self._ctl is None:  # the line reset the board
+                break
+
+    def _teardown(self):
+        self._kill_child()
+        if self._proc is not None and (self._thread is None or not self._thread.is_alive()):
+            self._reap()
+        if getattr(self, "_serial", None) is not None:
+            self._serial.close()
+            self._serial = None
+        for name in ("_cmaster", "_cslave", "_wake_r", "_wake_w"):
+            fd = getattr(self, name, None)
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+                setattr(self, name, None)
+        if getattr(self, "flash", None) is not None:
+            self.flash.close()
+            self.flash = None
+        if getattr(self, "_run_dir", None):
+            shutil.rmtree(self._run_dir, ignore_errors=True)
+            self._run_dir = None
