@@ -70,6 +70,10 @@ try:
 except OSError:
  _a = None
 try:
+ _um = os.uname().machine
+except Exception:
+ _um = getattr(sys.implementation, '_machine', '')
+try:
  _s = os.statvfs('/')
  _fs = (_s[0], _s[3], _s[2])
 except Exception:
@@ -77,7 +81,7 @@ except Exception:
 print(repr({'active': _a, 'a': _w('%(d)sa', '', {}), 'b': _w('%(d)sb', '', {}),
  'root': {'boot.py': _f('/boot.py'), 'main.py': _f('/main.py')},
  'fs': _fs, 'mpy': getattr(sys.implementation, '_mpy', None), 'platform': sys.platform,
- 'machine': getattr(sys.implementation, '_machine', ''), 'hash': hashlib is not None}))
+ 'machine': _um, 'hash': hashlib is not None}))
 """ % {"hl": HASH_LEN, "d": SLOT_DIR}
 
 WRITE_PRELUDE = """\
@@ -105,6 +109,8 @@ VERIFY_PRELUDE = SCAN_CODE.split("def _w(")[0]
 
 def board_name_from_info(platform, machine):
     m = (machine or "").lower()
+    if "virtual" in m:
+        return "virtual"
     if platform == "rp2":
         if re.search(r"\bpico ?2\b|rp2350", m):
             return "pico2_w" if re.search(r"\bpico ?2 w\b", m) else "pico2"
@@ -274,9 +280,9 @@ def _send_files(board, items, progress):
 
 def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, progress=True,
            reset=True, discover=None, _hook=None):
-    """Deploy and return a summary dict. `_hook(stage)` lets tests interrupt at a stage."""
+    """Deploy and return a summary dict. `_hook(stage, board)` lets tests interrupt at a stage."""
     t0 = time.monotonic()
-    hook = _hook or (lambda stage: None)
+    hook = _hook or (lambda stage, board: None)
     summary = {}
     with open_board(port, raw=True, soft_reset=True, discover=discover) as b:
         switched = False
@@ -308,7 +314,7 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
                         "flash full: the new firmware needs %s more but the board has %s free; nothing was "
                         "written (free space with `mpk rm`, or make the firmware smaller)"
                         % (_human(p["need_bytes"]), _human(p["free_bytes"])))
-                hook("planned")
+                hook("planned", b)
                 _apply(b, manifest, p, progress, hook)
                 switched = p["switch"]
                 summary["switched"] = switched
@@ -358,12 +364,12 @@ def _apply(b, manifest, p, progress, hook):
                 part = p["copy"][i:i + 40]
                 b.exec(COPY_PRELUDE + "\n".join("_C(%s, %s)" % (_q(src + f), _q(t + f)) for f in part),
                        timeout=60)
-        hook("copied")
+        hook("copied", b)
         # 3. sends.
         bar = _Progress(p["send_bytes"], progress)
         try:
             _send_files(b, [(tree_dir + f, t + f) for f in p["send"]], bar)
-            hook("sent")
+            hook("sent", b)
             # 4. verify what was written, then mark the tree complete.
             written = p["send"] + p["copy"]
             if written:
@@ -379,7 +385,7 @@ def _apply(b, manifest, p, progress, hook):
             _send_root(b, p, root_dir, bar)
         finally:
             bar.close()
-        hook("switch")
+        hook("switch", b)
         b.exec(
             "import os\nwith open('/mpk/active.new', 'w') as f:\n f.write(%s)\n"
             "try:\n os.rename('/mpk/active.new', '/mpk/active')\n"

@@ -7,9 +7,10 @@ def register(sub):
     p.add_argument("--board", default=None,
                    help="board definition to build for (default: %s); sets the native arch" % build_mod.DEFAULT_BOARD)
     p.add_argument("--arch", default=None, help="override the native architecture (mpy-cross -march)")
+    p.add_argument("--root", default=None, help="project root (default: this checkout)")
     p.set_defaults(func=run)
 
 
 def run(args):
-    build_mod.build(board=args.board, arch=args.arch, log=print)
+    build_mod.build(board=args.board, arch=args.arch, log=print, root=args.root or build_mod.PROJECT_ROOT)
     return 0

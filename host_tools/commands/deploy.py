@@ -9,6 +9,7 @@ def register(sub):
     p.add_argument("--board", default=None, help="board definition (default: from what the board reports)")
     p.add_argument("--no-reset", action="store_true", help="do not soft-reset the board at the end")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--root", default=None, help="project root (default: this checkout)")
     p.set_defaults(func=run)
 
 
@@ -16,7 +17,7 @@ def run(args):
     import json
 
     s = deploy_mod.deploy(port=args.port, board_name=args.board, reset=not args.no_reset,
-                          log=None if args.json else print)
+                          log=None if args.json else print, root=args.root or deploy_mod.build_mod.PROJECT_ROOT)
     if args.json:
         print(json.dumps(s))
     return 0
