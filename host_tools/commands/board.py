@@ -4,6 +4,7 @@ import os
 import sys
 import time
 
+import serial
 from mpremote.transport import stdout_write_bytes
 
 from host_tools.board_conn import BoardExecError, add_port_argument, connect, open_board, select_port
@@ -138,12 +139,18 @@ def cmd_ls(args):
 def cmd_cat(args):
     with open_board(args.port) as b:
         try:
+            data = b.t.fs_readfile(args.path, chunk_size=2048)
+        except serial.SerialException:
             with b.guard("reading " + args.path):
-                data = b.t.fs_readfile(args.path, chunk_size=2048)
-        except OSError as e:  # mpremote converts board errors to OSError
-            raise _fs_error(_Errno(e.errno), args.path) from None
-        except BoardExecError as e:
-            raise _fs_error(e, args.path) from None
+                raise
+        except OSError as e:  # mpremote turns the board's OSError into a host one with its errno
+            if e.errno:
+                raise _fs_error(_Errno(e.errno), args.path) from None
+            with b.guard("reading " + args.path):
+                raise
+        except Exception:
+            with b.guard("reading " + args.path):
+                raise
     out = getattr(sys.stdout, "buffer", None)
     if out:
         out.write(bytes(data))
@@ -227,7 +234,7 @@ def _repl_pipe(b):
     with b.guard("in the REPL"):
         s = b.t.serial
         s.write(b"\r\x03\x02")
-        b.t.read_until(1, b">>> ", timeout=2)
+        _drain(b.t)
         for line in sys.stdin.read().splitlines():
             s.write(line.encode() + b"\r")
             out = b.t.read_until(1, b">>> ", timeout=10)
@@ -239,3 +246,16 @@ def _repl_pipe(b):
                 text = text[:-4]
             sys.stdout.write(text)
             sys.stdout.flush()
+
+
+def _drain(t, quiet=0.3, limit=3.0):
+    """Read and drop what the board prints until it is quiet for `quiet` seconds."""
+    end = time.monotonic() + limit
+    last = time.monotonic()
+    while time.monotonic() < end and time.monotonic() - last < quiet:
+        n = t.serial.in_waiting
+        if n:
+            t.serial.read(n)
+            last = time.monotonic()
+        else:
+            time.sleep(0.02)
