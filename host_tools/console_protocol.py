@@ -48,7 +48,14 @@ _k = _f() if _f else None
 if _k is None:
  print('%(p)s' + json.dumps({'ok': False, 'error': 'no-kernel' if _f else 'no-running_kernel'}))
 else:
- print('%(p)s' + json.dumps({'ok': True, 'data': _k.snapshot()}))
+ _s = _k.snapshot()
+ if 'trace' not in _s and hasattr(_k, 'trace_events'):
+  try:
+   _s['trace'] = [list(e) for e in _k.trace_events()]
+   json.dumps(_s['trace'])
+  except Exception:
+   _s['trace'] = [[repr(x) for x in e] for e in _k.trace_events()]
+ print('%(p)s' + json.dumps({'ok': True, 'data': _s}))
 """ % {"p": "\\x1empk:"}
 
 RESUME_CODE = "import kernel; _k = kernel.running_kernel(); (getattr(_k, 'resume', None) or _k.run)()"

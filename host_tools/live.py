@@ -9,7 +9,7 @@ from host_tools import console_protocol as cp
 from host_tools.board_conn import BoardExecError, connect, select_port
 from host_tools.errors import MpkError
 
-HELLO_TIMEOUT = 0.6
+HELLO_TIMEOUT = 0.5
 REQUEST_TIMEOUT = 5
 
 
@@ -52,10 +52,10 @@ class LiveSession:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 n = s.in_waiting
-                data = s.read(n or 1) if n or self.board.t.is_pty else b""
-                if not data:
-                    time.sleep(0.01)
+                if not n:
+                    time.sleep(0.005)
                     continue
+                data = s.read(n)
                 replies, other = self.scanner.feed(data)
                 self.other += other
                 for r in replies:
@@ -169,6 +169,8 @@ def rich_table(rows, title=None):
 
 
 def format_event(e):
+    if isinstance(e, (list, tuple)):
+        return " ".join(cell(x) for x in e)
     if not isinstance(e, dict):
         return str(e)
     head = []
