@@ -284,7 +284,9 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
     t0 = time.monotonic()
     hook = _hook or (lambda stage, board: None)
     summary = {}
-    with open_board(port, raw=True, soft_reset=True, discover=discover) as b:
+    # Enter the raw REPL with a bare Ctrl-C (fast: a no-change deploy touches nothing);
+    # soft-reset first only when there is something to write, for a clean heap.
+    with open_board(port, raw=True, soft_reset=False, discover=discover) as b:
         switched = False
         try:
             out = b.exec(SCAN_CODE, timeout=60)
@@ -314,6 +316,7 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
                         "flash full: the new firmware needs %s more but the board has %s free; nothing was "
                         "written (free space with `mpk rm`, or make the firmware smaller)"
                         % (_human(p["need_bytes"]), _human(p["free_bytes"])))
+                b.enter_raw(soft_reset=True)
                 hook("planned", b)
                 _apply(b, manifest, p, progress, hook)
                 switched = p["switch"]
