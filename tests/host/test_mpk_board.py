@@ -109,3 +109,21 @@ def test_several_boards_need_a_port(tmp_path):
         assert p.returncode == 0, p.stderr
         (reg / "0.json").unlink()
         assert run_mpk("ls", env=env).returncode == 0  # the only board found
+
+
+def test_flash_enter_bootloader_then_copy(virtual_board, tmp_path):
+    # The virtual board reboots on machine.bootloader(); a directory stands in for its drive.
+    from test_mpk_flash import fake_drive, uf2
+
+    d = fake_drive(tmp_path)
+    fw = uf2(tmp_path / "RPI_PICO-v1.29.0.uf2")
+    virtual_board.clear_output()
+    p = run_mpk("flash", "--enter-bootloader", "--port", virtual_board.port, "--drive", str(d), fw)
+    assert p.returncode == 0, p.stderr
+    assert "BOOTSEL" in p.stdout and (d / "RPI_PICO-v1.29.0.uf2").exists()
+    import time
+
+    deadline = time.monotonic() + 5
+    while "bootloader" not in virtual_board.events and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "bootloader" in virtual_board.events
