@@ -127,3 +127,39 @@ def test_flash_enter_bootloader_then_copy(virtual_board, tmp_path):
     while "bootloader" not in virtual_board.events and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "bootloader" in virtual_board.events
+
+
+def test_repl_on_a_terminal(virtual_board):
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    from mpk_fixtures import ROOT
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: mpk repl on a terminal
+        os.chdir(str(ROOT))
+        os.environ["PYTHONPATH"] = str(ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "host_tools.cli", "repl", "--port", virtual_board.port])
+
+    def read_until(marker, timeout=5.0):
+        out, end = b"", time.monotonic() + timeout
+        while marker not in out and time.monotonic() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    break
+        return out
+
+    try:
+        assert b">>> " in read_until(b"for more information.\r\n>>> ")
+        os.write(fd, b"6*7\r")
+        assert b"42" in read_until(b"42")
+        os.write(fd, b"\x1d")  # Ctrl-]: leave
+        _, status = os.waitpid(pid, 0)
+        assert os.WEXITSTATUS(status) == 0
+    finally:
+        os.close(fd)
