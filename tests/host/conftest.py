@@ -1,0 +1,56 @@
+"""Fixtures for tests that need the virtual board (host_tools.sim)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from host_tools.sim import VirtualBoard
+
+BIN = os.path.dirname(sys.executable)
+MPREMOTE = os.path.join(BIN, "mpremote")
+AMPY = os.path.join(BIN, "ampy")
+
+
+@pytest.fixture
+def sim_board(tmp_path):
+    """A fresh virtual Pico with its flash in tmp_path/flash.img."""
+    with VirtualBoard(flash=str(tmp_path / "flash.img")) as board:
+        yield board
+
+
+def run_tool(*args, timeout=30, input=None):
+    """Run an external client; returns CompletedProcess (stdout/stderr as text)."""
+    return subprocess.run(list(args), capture_output=True, timeout=timeout, input=input)
+
+
+@pytest.fixture
+def mpremote(sim_board):
+    """mpremote("exec", "...") against the board; asserts success, returns stdout text."""
+    def call(*args, check=True, timeout=30):
+        r = run_tool(MPREMOTE, "connect", sim_board.port, *args, timeout=timeout)
+        if check:
+            assert r.returncode == 0, (args, r.stdout, r.stderr)
+        return r.stdout.decode(errors="replace")
+    return call
+
+
+@pytest.fixture
+def board_exec(sim_board):
+    """board_exec(code) -> what the board printed (str), via mpremote's own transport."""
+    from mpremote.transport_serial import SerialTransport
+    t = SerialTransport(sim_board.port, baudrate=115200)
+    t.enter_raw_repl(soft_reset=False)
+
+    def call(code, timeout=10):
+        out, err = t.exec_raw(code, timeout=timeout)
+        if err:
+            raise AssertionError("board raised: " + err.decode(errors="replace"))
+        return out.decode(errors="replace")
+    call.transport = t
+    yield call
+    try:
+        t.exit_raw_repl()
+        t.close()
+    except Exception:
+        pass
