@@ -5,6 +5,7 @@
 # ends this process; the host starts the next one on the same serial line.
 import sys
 import os
+import gc
 
 # Everything the board needs is imported now: once the flash is mounted at /,
 # the host filesystem (and this directory) is out of reach.
@@ -60,7 +61,17 @@ def main():
 
     repl.cout("MPY: soft reboot\n")
     simcore.ctl("mode " + state.mode)
+    finalise()
     simcore.exit(simcore.EXIT_SOFT)
+
+
+def finalise():
+    # rp2's soft reset ends with gc_sweep_all(): finalisers run, so files the
+    # program left open are closed and their data reaches the flash.
+    repl.G.clear()
+    sys.modules.clear()
+    gc.collect()
+    gc.collect()
 
 
 main()

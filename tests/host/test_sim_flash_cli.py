@@ -1,0 +1,133 @@
+"""`mpk sim` as a command: persistent flash, clean shutdown, robustness, bad input."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import MPREMOTE, run_tool
+from host_tools.sim import VirtualBoard
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PICO_FLASH = 1408 * 1024
+
+
+def start_sim(*args):
+    p = subprocess.Popen([sys.executable, "-m", "host_tools.cli", "sim", *args], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    port = p.stdout.readline().decode().strip()
+    assert port.startswith("/dev/"), (port, p.stderr.read() if p.poll() is not None else "")
+    return p, port
+
+
+def mpk_sim_fails(*args):
+    r = subprocess.run([sys.executable, "-m", "host_tools.cli", "sim", *args], cwd=ROOT,
+                       capture_output=True, timeout=20)
+    err = r.stderr.decode()
+    assert r.returncode != 0
+    assert r.stdout == b""
+    assert len(err.strip().splitlines()) == 1 and err.startswith("mpk: error: "), err
+    return err
+
+
+def mp(port, *args):
+    r = run_tool(MPREMOTE, "connect", port, *args)
+    assert r.returncode == 0, (args, r.stdout, r.stderr)
+    return r.stdout.decode()
+
+
+def test_files_persist_across_soft_reset(sim_board, mpremote):
+    mpremote("exec", "open('keep.txt', 'w').write('kept')")
+    mpremote("soft-reset")
+    assert mpremote("exec", "print(open('keep.txt').read())").strip() == "kept"
+    assert "soft reset" in sim_board.events
+
+
+def test_files_persist_across_mpk_sim_restarts_and_link(tmp_path):
+    flash = tmp_path / "pico.img"
+    link = tmp_path / "ttyPICO"
+    p, port = start_sim("--flash", str(flash), "--link", str(link))
+    try:
+        assert os.path.realpath(link) == port
+        assert flash.stat().st_size == PICO_FLASH
+        mp(str(link), "exec", "import os; os.mkdir('lib')\nwith open('lib/x.py', 'w') as f: f.write('X = 7')")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(10) == 0
+    assert not link.exists() and not os.path.islink(link)  # cleaned up
+    p, port = start_sim("--flash", str(flash))
+    try:
+        assert mp(port, "exec", "import x; print(x.X)").strip() == "7"  # /lib is on sys.path
+    finally:
+        p.send_signal(signal.SIGINT)
+        assert p.wait(10) == 0
+
+
+def test_killed_during_a_write_leaves_a_mountable_flash(tmp_path):
+    flash = tmp_path / "pico.img"
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(200 * 1024))
+    p, port = start_sim("--flash", str(flash))
+    mp(port, "fs", "cp", str(tmp_path / "big.bin"), ":before.bin")
+    writer = subprocess.Popen([MPREMOTE, "connect", port, "fs", "cp", str(big), ":during.bin"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.4)  # mid-transfer
+    p.kill()         # SIGKILL: no clean-up at all, as a power cut
+    p.wait(5)
+    writer.kill()
+    writer.wait(5)
+    p, port = start_sim("--flash", str(flash))
+    try:
+        out = mp(port, "exec", "import os; print(os.listdir()); print(os.stat('before.bin')[6])")
+        assert "before.bin" in out and str(200 * 1024) in out
+    finally:
+        p.terminate()
+        p.wait(10)
+
+
+def test_port_is_gone_after_kill(tmp_path):
+    b = VirtualBoard(flash=str(tmp_path / "f.img")).start()
+    port = b.port
+    b.kill()
+    assert not os.path.exists(port) or run_tool(MPREMOTE, "connect", port, "exec", "1").returncode != 0
+
+
+def test_corrupt_flash_image_is_refused(tmp_path):
+    bad = tmp_path / "bad.img"
+    bad.write_bytes(os.urandom(PICO_FLASH))
+    before = bad.read_bytes()
+    err = mpk_sim_fails("--flash", str(bad))
+    assert "does not hold a littlefs filesystem" in err
+    assert bad.read_bytes() == before  # not "repaired" by formatting it
+
+
+def test_wrong_size_flash_image_is_refused(tmp_path):
+    bad = tmp_path / "small.img"
+    bad.write_bytes(b"\xff" * 4096)
+    assert "1441792 bytes" in mpk_sim_fails("--flash", str(bad))
+
+
+def test_flash_in_use_is_refused(sim_board):
+    assert "in use" in mpk_sim_fails("--flash", sim_board.flash.path)
+
+
+def test_unknown_board_is_refused():
+    assert "unknown board 'pico9'" in mpk_sim_fails("--board", "pico9")
+
+
+@pytest.mark.parametrize("text, words", [
+    ('wires = [["GP2", "GP40"]]\n', "GP40"),
+    ('[[button]]\npin = "GP99"\n', "GP99"),
+    ('wires = [["GP2", "GP3"]\n', "not valid TOML"),
+    ('[[i2c]]\naddr = 0x48\ndevice = "bmp280"\n', "device must be one of"),
+])
+def test_bad_wiring_file_is_refused(tmp_path, text, words):
+    w = tmp_path / "wiring.toml"
+    w.write_text(text)
+    assert words in mpk_sim_fails("--wiring", str(w))
+
+
+def test_missing_wiring_file_is_refused(tmp_path):
+    assert "cannot read wiring file" in mpk_sim_fails("--wiring", str(tmp_path / "nope.toml"))
