@@ -1,0 +1,120 @@
+# watchdog: feeds the hardware watchdog only while every critical task is alive and well.
+#
+# Config: critical = {task_name: period_ms}. Each of those tasks calls ("checkin",) at
+# least once per period (the server knows the caller by its name, see
+# servers/identity.py, so a restarted task keeps its slot). Every feed_ms the server
+# feeds the hardware WDT if no critical task is late; if one is, it stops feeding and
+# the WDT resets the board timeout_ms later, unless the task catches up first. A task
+# can also make itself critical at run time with ("watch", period_ms).
+#
+# The WDT starts when the server does, and on RP2040 it cannot be stopped again: put
+# the watchdog in the system image only when the board should reset on a hang.
+from kernel import port
+from servers.base import ServerError, Client, BADREQ, NOENT, DENIED
+from servers.periodic import serve_periodic
+from servers.identity import client_name
+
+PROTOCOL = {
+    "checkin": ((), "ms until the calling task must check in again", (NOENT,)),
+    "watch": ((("period_ms", int),), "True: the calling task is critical from now on", (BADREQ,)),
+    "unwatch": ((), "True: the calling task (made critical by watch) no longer is", (NOENT, DENIED)),
+    "status": ((), "dict: feeding, feeds, timeout_ms, late (names), "
+                    "tasks {name: [period_ms, ms left (negative: late)]}", ()),
+}
+
+
+def hardware_wdt(timeout_ms):
+    from boards import hw
+    import boards
+
+    return hw.wdt(boards.current(), timeout_ms)
+
+
+class Watchdog:
+    def __init__(self, critical=None, timeout_ms=5000, grace_ms=1000, wdt=None, feed_ms=None):
+        now = port.ticks_ms()
+        self.timeout_ms = timeout_ms
+        self.periods = {}
+        self.deadlines = {}
+        for name, period in (critical or {}).items():
+            self.periods[name] = period
+            self.deadlines[name] = port.ticks_add(now, period + grace_ms)
+        self.dynamic = {}           # names made critical by "watch"
+        self.names = {}             # tid -> name, so a check-in costs one dict lookup
+        self.period_ms = feed_ms or max(10, min(timeout_ms // 4, 1000))
+        self.feeding = True
+        self.feeds = 0
+        self.late = []
+        self.wdt = (wdt or hardware_wdt)(timeout_ms)
+        self.feed()
+
+    def feed(self):
+        self.wdt.feed()
+        self.feeds += 1
+
+    def late_tasks(self, now):
+        return [n for n, dl in self.deadlines.items() if port.ticks_diff(now, dl) > 0]
+
+    def on_tick(self):
+        self.late = self.late_tasks(port.ticks_ms())
+        self.feeding = not self.late
+        if self.feeding:
+            self.feed()
+
+    def name_of(self, sender):
+        name = self.names.get(sender)
+        if name is None:
+            name = client_name(sender)
+            if name is None:
+                raise ServerError(NOENT, "unknown task %r" % (sender,))
+            if len(self.names) >= 32:   # tids of old incarnations: forget them all
+                self.names.clear()
+            self.names[sender] = name
+        return name
+
+    def op_checkin(self, sender):
+        name = self.name_of(sender)
+        period = self.periods.get(name)
+        if period is None:
+            raise ServerError(NOENT, "%s is not a critical task" % name)
+        self.deadlines[name] = port.ticks_add(port.ticks_ms(), period)
+        return period
+
+    def op_watch(self, sender, period_ms):
+        if period_ms <= 0:
+            raise ServerError(BADREQ, "period_ms must be > 0")
+        name = self.name_of(sender)
+        if name in self.periods and name not in self.dynamic:
+            raise ServerError(BADREQ, "%s is critical by configuration" % name)
+        self.periods[name] = period_ms
+        self.dynamic[name] = True
+        self.deadlines[name] = port.ticks_add(port.ticks_ms(), period_ms)
+        return True
+
+    def op_unwatch(self, sender):
+        name = self.name_of(sender)
+        if name not in self.periods:
+            raise ServerError(NOENT, "%s is not a critical task" % name)
+        if name not in self.dynamic:
+            raise ServerError(DENIED, "%s is critical by configuration" % name)
+        del self.periods[name]
+        del self.deadlines[name]
+        del self.dynamic[name]
+        return True
+
+    def op_status(self, sender):
+        now = port.ticks_ms()
+        tasks = {}
+        for n, p in self.periods.items():
+            tasks[n] = [p, port.ticks_diff(self.deadlines[n], now)]
+        return {"feeding": self.feeding, "feeds": self.feeds, "timeout_ms": self.timeout_ms,
+                "late": self.late_tasks(now), "tasks": tasks}
+
+
+def main(critical=None, timeout_ms=5000, grace_ms=1000, wdt=None, feed_ms=None, name="watchdog"):
+    # wdt: a function timeout_ms -> object with feed() (default: the board's WDT).
+    yield from serve_periodic(PROTOCOL, Watchdog(critical, timeout_ms, grace_ms, wdt, feed_ms), name)
+
+
+def client(name="watchdog", timeout=None):
+    return Client(PROTOCOL, name, timeout)
