@@ -129,6 +129,8 @@ def serve(protocol, impl, name=None):
                 r = err(e.code, e.text)
             except OSError as e:
                 r = err(IO, _oserror_text(e))
+            except (ValueError, TypeError) as e:
+                r = err(BADREQ, "%s: %s" % (msg[0], e))
         if r is not NO_REPLY:
             yield reply(sender, r)
 

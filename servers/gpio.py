@@ -1,0 +1,206 @@
+# gpio: pins by logical name, exclusively claimed by one client each; reads, writes and
+# edge subscriptions. The pin IRQ handler allocates nothing: it stamps the time, counts
+# the edge in a preallocated slot and raises a notification bit to this server, which
+# then sends ("edge", pin, level, t_us, edges) to the subscriber.
+import kernel
+from kernel import port
+from boards import hw
+from servers.base import serve, Client, ServerError, BADREQ, BUSY, NOENT, DENIED, QUOTA
+from servers import claims
+
+PROTOCOL = {
+    "claim": ((("pin", str), ("mode", str, "in"), ("pull", None, None), ("value", int, 0)),
+              "the pin's canonical name (e.g. 'GP25' for 'LED')", (BUSY, NOENT, BADREQ)),
+    "release": ((("pin", str),), "True", (NOENT, DENIED)),
+    "mode": ((("pin", str), ("mode", str), ("pull", None, None)), "True", (NOENT, DENIED, BADREQ)),
+    "read": ((("pin", str),), "0 or 1", (NOENT, DENIED)),
+    "write": ((("pin", str), ("value", int)), "True", (NOENT, DENIED)),
+    "toggle": ((("pin", str),), "the new level", (NOENT, DENIED)),
+    "subscribe": ((("pin", str), ("edge", str, "both")),
+                  "True; then ('edge', pin, level, t_us, edges) messages arrive",
+                  (NOENT, DENIED, QUOTA, BADREQ)),
+    "unsubscribe": ((("pin", str),), "True", (NOENT, DENIED)),
+    "pins": ((), "list of (pin, owner tid, mode) for the claimed pins", ()),
+}
+
+MAX_SUBS = 24              # notification bits stay small ints on every port
+_EDGES = {"rising": (True, False), "falling": (False, True), "both": (True, True)}
+_MASK = 0x3FFFFFFF
+
+
+class Gpio:
+    def __init__(self, board, me, k):
+        self.board = board
+        self.me = me
+        self.k = k
+        self.pins = {}                  # canonical name -> [machine.Pin, owner, mode, slot]
+        self.watch = claims.Watch()
+        # Interrupt state, preallocated: one slot per subscription.
+        self.slot_pin = [None] * MAX_SUBS
+        self.slot_sub = [0] * MAX_SUBS
+        self.t_irq = [0] * MAX_SUBS
+        self.n_irq = [0] * MAX_SUBS
+        self.n_seen = [0] * MAX_SUBS
+        self.handlers = [self._make_handler(i) for i in range(MAX_SUBS)]
+        self.dropped = 0                # events a full subscriber mailbox refused
+
+    def _make_handler(self, slot):
+        k = self.k
+        me = self.me
+        bit = 1 << slot
+        t_irq = self.t_irq
+        n_irq = self.n_irq
+        now = port.ticks_us
+
+        def on_edge(pin):              # interrupt context: no allocation
+            t_irq[slot] = now()
+            n_irq[slot] = (n_irq[slot] + 1) & _MASK
+            k.irq_notify(me, bit)
+
+        return on_edge
+
+    def _own(self, sender, pin):
+        try:
+            name = hw.canonical(self.board, pin)
+        except ValueError as e:
+            raise ServerError(NOENT, str(e))
+        rec = self.pins.get(name)
+        if rec is None:
+            raise ServerError(NOENT, "%s is not claimed; claim it first" % name)
+        if rec[1] != sender:
+            raise ServerError(DENIED, "%s belongs to task %d" % (name, rec[1]))
+        return name, rec
+
+    def op_claim(self, sender, pin, mode, pull, value):
+        try:
+            name = hw.canonical(self.board, pin)
+        except ValueError as e:
+            raise ServerError(NOENT, str(e))
+        if mode not in hw.MODES or pull not in hw.PULLS:
+            raise ServerError(BADREQ, "mode is in/out/od, pull is None/up/down")
+        claims.claim("pin:" + name, sender, self.me)     # BUSY if another task holds it
+        rec = self.pins.get(name)
+        if rec is not None:
+            self._unsubscribe(rec)
+        p = hw.pin(self.board, name, mode, pull, value if mode != hw.IN else None)
+        self.pins[name] = [p, sender, mode, -1]
+        yield from self.watch.add(sender)
+        return name
+
+    def op_release(self, sender, pin):
+        name, rec = self._own(sender, pin)
+        self._drop(name, rec)
+        return True
+
+    def op_mode(self, sender, pin, mode, pull):
+        name, rec = self._own(sender, pin)
+        if mode not in hw.MODES or pull not in hw.PULLS:
+            raise ServerError(BADREQ, "mode is in/out/od, pull is None/up/down")
+        hw.set_mode(rec[0], mode, pull)
+        rec[2] = mode
+        return True
+
+    def op_read(self, sender, pin):
+        return self._own(sender, pin)[1][0].value()
+
+    def op_write(self, sender, pin, value):
+        self._own(sender, pin)[1][0].value(1 if value else 0)
+        return True
+
+    def op_toggle(self, sender, pin):
+        p = self._own(sender, pin)[1][0]
+        v = 0 if p.value() else 1
+        p.value(v)
+        return v
+
+    def op_subscribe(self, sender, pin, edge):
+        name, rec = self._own(sender, pin)
+        e = _EDGES.get(edge)
+        if e is None:
+            raise ServerError(BADREQ, "edge is rising, falling or both")
+        slot = rec[3]
+        if slot < 0:
+            try:
+                slot = self.slot_pin.index(None)
+            except ValueError:
+                raise ServerError(QUOTA, "at most %d pins with subscriptions" % MAX_SUBS)
+        self.slot_pin[slot] = name
+        self.slot_sub[slot] = sender
+        self.n_seen[slot] = self.n_irq[slot]
+        rec[3] = slot
+        hw.pin_irq(self.board, rec[0], self.handlers[slot], e[0], e[1])
+        return True
+
+    def op_unsubscribe(self, sender, pin):
+        name, rec = self._own(sender, pin)
+        if rec[3] < 0:
+            raise ServerError(NOENT, "no subscription on %s" % name)
+        self._unsubscribe(rec)
+        return True
+
+    def op_pins(self, sender):
+        return [(n, r[1], r[2]) for n, r in sorted(self.pins.items())]
+
+    def _unsubscribe(self, rec):
+        slot = rec[3]
+        if slot >= 0:
+            hw.pin_irq_off(rec[0])
+            self.slot_pin[slot] = None
+            self.slot_sub[slot] = 0
+            rec[3] = -1
+
+    def _drop(self, name, rec):
+        self._unsubscribe(rec)
+        del self.pins[name]
+        claims.release("pin:" + name, rec[1])
+
+    def on_kernel(self, msg):
+        if type(msg) is int:
+            return self._deliver(msg)
+        gone = self.watch.down(msg)
+        if gone is not None:
+            for name, rec in list(self.pins.items()):
+                if rec[1] == gone:
+                    self._drop(name, rec)
+        return None
+
+    def _deliver(self, bits):
+        # Turn the notification bits raised by on_edge into one event per pin.
+        slot = 0
+        while bits:
+            if bits & 1 and self.slot_pin[slot] is not None:
+                n = (self.n_irq[slot] - self.n_seen[slot]) & _MASK
+                self.n_seen[slot] = self.n_irq[slot]
+                name = self.slot_pin[slot]
+                rec = self.pins.get(name)
+                if n and rec is not None:
+                    ev = ("edge", name, rec[0].value(), self.t_irq[slot], n)
+                    try:
+                        yield kernel.send(self.slot_sub[slot], ev)
+                    except kernel.Full:
+                        self.dropped += 1
+                    except kernel.IPCError:    # subscriber gone (Dead) or not allowed
+                        self._unsubscribe(rec)
+            bits >>= 1
+            slot += 1
+
+    def close(self):
+        for name, rec in list(self.pins.items()):
+            try:
+                self._drop(name, rec)
+            except Exception:
+                pass
+
+
+def main(name="gpio", board=None):
+    board = claims.board_of(board)
+    me = yield kernel.self_()
+    impl = Gpio(board, me, kernel.running_kernel())
+    try:
+        yield from serve(PROTOCOL, impl, name)
+    finally:
+        impl.close()
+
+
+def client(name="gpio", timeout=None):
+    return Client(PROTOCOL, name, timeout)

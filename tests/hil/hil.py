@@ -1,0 +1,164 @@
+# On-device helper for HIL tests: start a system of named servers under a supervisor,
+# run a test body as a task, and turn a failure inside the body into an AssertionError
+# that carries the body's own traceback.
+#
+#   import hil
+#   from servers import gpio
+#
+#   def test_led():
+#       def body():
+#           g = gpio.client()
+#           yield from g.claim("LED", "out")
+#           assert (yield from g.toggle("LED")) == 1
+#       hil.run(body, servers=("gpio",))
+#
+# servers: names ("gpio" -> servers.gpio.main, restarted by the supervisor) or full task
+# specs (dicts, see servers/supervisor.py). The body starts once every server has
+# registered its name. While run() runs, hil.kernel() is the kernel and hil.resets lists
+# the board resets the supervisor asked for (they are recorded, not done).
+import kernel as K
+from kernel import port
+
+resets = []
+_k = None
+
+
+class BodyTimeout(AssertionError):
+    pass
+
+
+def kernel():
+    # The kernel of the running (or last) hil.run().
+    return _k
+
+
+def spec(server, **over):
+    # The task spec hil.run uses for a server name (overrides as keywords).
+    s = {"name": server} if type(server) is str else dict(server)
+    s.setdefault("prio", 4)
+    s.setdefault("group", "hil")
+    s.update(over)
+    return s
+
+
+def run(body, servers=(), timeout_ms=5000, supervisor=None, board=None, args=(), idle=None):
+    # Runs body(*args) (a generator function) as a task beside the servers; returns what
+    # the body returned. Raises AssertionError with the body's traceback if it failed,
+    # BodyTimeout if it did not finish within timeout_ms. supervisor: its config (see
+    # servers/supervisor.py DEFAULTS); idle: the kernel's idle function (unit tests).
+    global _k
+    from servers import supervisor as sup_mod
+
+    if board is not None:
+        import boards
+
+        boards.current(board)
+    del resets[:]
+    specs = [spec(s) for s in servers]
+    k = K.Kernel(trace=64, forever=True, idle=idle)
+    _k = k
+    out = {"done": False, "value": None, "error": None, "tb": ""}
+
+    def record_reset(why):
+        resets.append(why)
+
+    def wrapper():
+        try:
+            for s in specs:
+                if s.get("register", True):
+                    try:
+                        yield K.lookup(s["name"], timeout_ms // 2)
+                    except K.Timeout:
+                        raise AssertionError("server %r did not start: %s" % (s["name"], _why(s["name"])))
+            out["value"] = yield from body(*args)
+            out["done"] = True
+        except Exception as e:
+            out["error"] = e
+            out["tb"] = port.format_exception(e)
+            out["done"] = True
+        finally:
+            k.stop()            # also when killed at shutdown: then "done" stays False
+
+    def watchdog():
+        yield K.sleep(timeout_ms)
+        k.stop()
+
+    image = {"tasks": specs, "supervisor": supervisor or {}}
+    k.spawn(sup_mod.main, image, record_reset, name="supervisor", prio=6, mailbox=16)
+    k.spawn(wrapper, name="hil-body", prio=2, mailbox=16)
+    k.spawn(watchdog, name="hil-timeout", prio=7)
+    try:
+        r = k.run()
+    finally:
+        _shutdown(k)
+    if r == "interrupted":
+        raise KeyboardInterrupt
+    if out["error"] is not None:
+        e = out["error"]
+        raise AssertionError("%s: %s\n--- body traceback (board side) ---\n%s"
+                             % (type(e).__name__, e, out["tb"]))
+    if not out["done"]:
+        faults = "".join("\n  %s: %s %s" % (f["name"], f["type"], f["text"]) for f in k.faults())
+        raise BodyTimeout("test body did not finish within %d ms%s" % (timeout_ms, faults))
+    return out["value"]
+
+
+def _shutdown(k):
+    # Kill everything (the supervisor first, so nothing is restarted): servers' finally
+    # blocks free their hardware (IRQs off, timers stopped).
+    order = sorted(k.tasks(), key=lambda t: 0 if _name(k, t) == "supervisor" else 1)
+    for tid in order:
+        try:
+            k.kill(tid)
+        except K.Dead:
+            pass
+
+
+def _why(name):
+    from servers import supervisor as sup_mod
+
+    sup = sup_mod.last
+    if sup is None:
+        return "no supervisor"
+    recs = [r for r in sup.history if r["name"] == name]
+    return recs[-1]["reason"] if recs else "it never registered its name"
+
+
+def _name(k, tid):
+    try:
+        return k.task_info(tid)["name"]
+    except K.Dead:
+        return None
+
+
+def wait_for(cond, timeout_ms=2000, step_ms=5):
+    # In a body: `yield from hil.wait_for(lambda: x > 0)`; False on timeout.
+    t0 = port.ticks_ms()
+    while not cond():
+        if port.ticks_diff(port.ticks_ms(), t0) > timeout_ms:
+            return False
+        yield K.sleep(step_ms)
+    return True
+
+
+def recv_match(pred, timeout_ms=1000):
+    # In a body: the next message (sender, msg) for which pred(msg) is true; others are
+    # dropped. Raises K.Timeout.
+    t0 = port.ticks_ms()
+    while True:
+        left = timeout_ms - port.ticks_diff(port.ticks_ms(), t0)
+        if left <= 0:
+            raise K.Timeout("recv_match")
+        sender, msg = yield K.recv(left)
+        if pred(msg):
+            return sender, msg
+
+
+def board_sim():
+    # The simboard module on the virtual board, else None (real board, unit tests).
+    try:
+        import simboard
+
+        return simboard
+    except ImportError:
+        return None
