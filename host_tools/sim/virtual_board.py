@@ -71,6 +71,8 @@ class VirtualBoard:
         for spec in self.wiring["i2c"]:
             if spec["device"] == "24c32":  # EEPROM contents outlive resets
                 spec["file"] = os.path.join(self._run_dir, "eeprom-%d-%02x.bin" % (spec["bus"], spec["addr"]))
+                with open(spec["file"], "wb") as f:
+                    f.write(b"\xff" * 4096)  # as delivered: erased
         try:
             self._serial = SerialPort(self._link)
         except OSError as e:

@@ -57,15 +57,12 @@ class EEPROM24C32:
     PAGE = 32
 
     def __init__(self, path=None):
-        self.path = path
+        # Opened now: once the flash is mounted at / the host's files are out of reach.
+        self.f = open(path, "r+b") if path else None
         self.ptr = 0
         self.mem = bytearray(b"\xff" * self.SIZE)
-        if path:
-            try:
-                with open(path, "rb") as f:
-                    f.readinto(self.mem)
-            except OSError:
-                pass
+        if self.f:
+            self.f.readinto(self.mem)
 
     def write(self, data):
         if len(data) < 2:
@@ -81,7 +78,9 @@ class EEPROM24C32:
             self.mem[base + off] = b
             off = (off + 1) % self.PAGE
         self.ptr = base + off
-        self._save()
+        if self.f:
+            self.f.seek(base)
+            self.f.write(self.mem[base:base + self.PAGE])
 
     def read(self, n):
         out = bytearray(n)
@@ -92,10 +91,6 @@ class EEPROM24C32:
         self.ptr = p
         return bytes(out)
 
-    def _save(self):
-        if self.path:
-            with open(self.path, "wb") as f:
-                f.write(self.mem)
 
 
 DEVICES = {"tmp102": TMP102, "mcp9808": MCP9808, "24c32": EEPROM24C32}
@@ -113,10 +108,10 @@ def make(spec):
 class Loopback:
     # TX wired to RX.
     def __init__(self):
-        self.rx = bytearray()
+        self.rx = b""
 
     def send(self, b):
-        self.rx.extend(b)
+        self.rx += b
 
     def poll(self):
         pass
@@ -129,7 +124,7 @@ class SocketLink:
     # The UART's other end is a TCP server on the host (a test, a terminal).
     def __init__(self, host, port):
         import socket
-        self.rx = bytearray()
+        self.rx = b""
         self.s = socket.socket()
         self.s.connect(socket.getaddrinfo(host, port)[0][-1])
         self.s.setblocking(False)
@@ -145,7 +140,7 @@ class SocketLink:
         except OSError:
             return
         if d:
-            self.rx.extend(d)
+            self.rx += d
 
     def close(self):
         self.s.close()

@@ -348,15 +348,14 @@ class UART:
         return len(self._link.rx)
 
     def read(self, n=-1):
-        rx = self._link.rx
         self._wait(n if n and n > 0 else 1)
+        rx = self._link.rx
         if not rx:
             return None
         if n is None or n < 0:
             n = len(rx)
-        d = bytes(rx[:n])
-        del rx[:n]
-        return d
+        self._link.rx = rx[n:]
+        return rx[:n]
 
     def readinto(self, buf, n=-1):
         d = self.read(len(buf) if n < 0 else n)
@@ -366,9 +365,8 @@ class UART:
         return len(d)
 
     def readline(self):
-        rx = self._link.rx
         self._wait(1)
-        i = rx.find(b"\n")
+        i = self._link.rx.find(b"\n")
         if i < 0:
             return self.read()
         return self.read(i + 1)
@@ -653,4 +651,6 @@ def enable_irq(state=0):
     pass
 
 
+for _spec in _wiring.get("i2c", ()):
+    i2c_bus(_spec["bus"])  # now, while the host's files (EEPROM images) are reachable
 _start_wiring()
