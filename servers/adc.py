@@ -1,0 +1,61 @@
+# adc: analog inputs by channel name ("ADC0", ..., "TEMP" for the chip's own sensor):
+# raw 16-bit readings, microvolts, and the internal temperature. The server holds the
+# pins of the channels it has read, so gpio cannot drive them.
+import kernel
+from boards import hw
+from servers.base import serve, Client, ServerError, NOENT, UNAVAIL, BUSY
+from servers import claims
+
+PROTOCOL = {
+    "read": ((("channel", str),), "raw reading, 0..65535", (NOENT, BUSY)),
+    "uv": ((("channel", str),), "microvolts", (NOENT, BUSY)),
+    "temp": ((), "the chip's temperature in milli-degrees Celsius", (UNAVAIL,)),
+    "channels": ((), "the channel names this board has", ()),
+}
+
+
+class Adc:
+    def __init__(self, board, me):
+        self.board = board
+        self.me = me
+        self.adcs = {}               # channel -> machine.ADC
+
+    def _adc(self, channel):
+        a = self.adcs.get(channel)
+        if a is None:
+            src = self.board.ADC.get(channel)
+            if src is None:
+                raise ServerError(NOENT, "no ADC channel %r on %s" % (channel, self.board.NAME))
+            if type(src) is int:
+                claims.claim("pin:GP%d" % src, self.me, self.me)
+            a = self.adcs[channel] = hw.adc(self.board, channel)
+        return a
+
+    def op_read(self, sender, channel):
+        return self._adc(channel).read_u16()
+
+    def op_uv(self, sender, channel):
+        return hw.adc_uv(self.board, self._adc(channel))
+
+    def op_temp(self, sender):
+        ts = self.board.TEMP_SENSOR
+        if ts is None or "TEMP" not in self.board.ADC:
+            raise ServerError(UNAVAIL, "%s has no internal temperature sensor on its ADC" % self.board.NAME)
+        uv = self._adc("TEMP").read_u16() * self.board.ADC_VREF_UV // 65535
+        return 27000 - (uv - ts["v27_uv"]) * 1000 // ts["uv_per_c"]
+
+    def op_channels(self, sender):
+        return sorted(self.board.ADC)
+
+
+def main(name="adc", board=None):
+    board = claims.board_of(board)
+    me = yield kernel.self_()
+    try:
+        yield from serve(PROTOCOL, Adc(board, me), name)
+    finally:
+        claims.release_all(me)
+
+
+def client(name="adc", timeout=None):
+    return Client(PROTOCOL, name, timeout)

@@ -1,0 +1,102 @@
+# spi: the board's SPI buses, shared by all clients one transfer at a time (chip selects
+# are ordinary pins, claimed through gpio). The server holds each bus it opens and its pins.
+import kernel
+from boards import hw
+from servers.base import serve, Client, ServerError, NOENT, BADREQ, IO
+from servers import claims
+
+PROTOCOL = {
+    "transfer": ((("data", bytes), ("bus", int, -1)), "the bytes clocked in while data was sent",
+                 (NOENT, BADREQ, IO)),
+    "write": ((("data", bytes), ("bus", int, -1)), "bytes written", (NOENT, BADREQ, IO)),
+    "read": ((("n", int), ("bus", int, -1), ("fill", int, 0)), "n bytes read while sending fill",
+             (NOENT, BADREQ, IO)),
+    "configure": ((("baudrate", int), ("bus", int, -1), ("polarity", int, 0), ("phase", int, 0)),
+                  "True", (NOENT, BADREQ)),
+    "buses": ((), "the bus ids this board has (-1 means the first)", ()),
+}
+
+MAX_LEN = 1024
+
+
+class Spi:
+    def __init__(self, board, me):
+        self.board = board
+        self.me = me
+        self.buses = {}                  # id -> machine.SPI
+        self.conf = {}                   # id -> (baudrate, polarity, phase)
+
+    def _id(self, bus):
+        if bus == -1:
+            return min(self.board.SPI)
+        if bus not in self.board.SPI:
+            raise ServerError(NOENT, "no SPI bus %d on %s" % (bus, self.board.NAME))
+        return bus
+
+    def _bus(self, bus):
+        bus = self._id(bus)
+        b = self.buses.get(bus)
+        if b is None:
+            claims.claim("spi:%d" % bus, self.me, self.me)
+            for p in hw.bus_pins(self.board, "spi", bus):
+                claims.claim("pin:" + p, self.me, self.me)
+            b = self.buses[bus] = hw.spi(self.board, bus, *self.conf.get(bus, (1000000, 0, 0)))
+        return b
+
+    @staticmethod
+    def _len(n):
+        if not 0 < n <= MAX_LEN:
+            raise ServerError(BADREQ, "length must be 1..%d" % MAX_LEN)
+
+    def op_transfer(self, sender, data, bus):
+        self._len(len(data))
+        rbuf = bytearray(len(data))
+        self._bus(bus).write_readinto(data, rbuf)
+        return bytes(rbuf)
+
+    def op_write(self, sender, data, bus):
+        self._len(len(data))
+        self._bus(bus).write(data)
+        return len(data)
+
+    def op_read(self, sender, n, bus, fill):
+        self._len(n)
+        buf = bytearray(n)
+        self._bus(bus).readinto(buf, fill & 0xFF)
+        return bytes(buf)
+
+    def op_configure(self, sender, baudrate, bus, polarity, phase):
+        if baudrate <= 0 or polarity not in (0, 1) or phase not in (0, 1):
+            raise ServerError(BADREQ, "baudrate > 0, polarity and phase 0 or 1")
+        bus = self._id(bus)
+        self.conf[bus] = (baudrate, polarity, phase)
+        old = self.buses.pop(bus, None)
+        if old is not None:
+            old.deinit()
+        self._bus(bus)
+        return True
+
+    def op_buses(self, sender):
+        return sorted(self.board.SPI)
+
+    def close(self):
+        for b in self.buses.values():
+            try:
+                b.deinit()
+            except Exception:
+                pass
+        claims.release_all(self.me)
+
+
+def main(name="spi", board=None):
+    board = claims.board_of(board)
+    me = yield kernel.self_()
+    impl = Spi(board, me)
+    try:
+        yield from serve(PROTOCOL, impl, name)
+    finally:
+        impl.close()
+
+
+def client(name="spi", timeout=None):
+    return Client(PROTOCOL, name, timeout)

@@ -1,0 +1,111 @@
+# timer: periodic and one-shot ticks delivered as notifications. The hardware timer's
+# callback raises the client's notification bits itself (kernel.irq_notify: no
+# allocation, safe in interrupt context), so a tick costs no message at all; the client
+# sees (KERNEL, bits) from recv(), coalesced if it falls behind.
+import kernel
+from boards import hw
+from servers.base import serve, Client, ServerError, NOENT, BADREQ, QUOTA, DENIED
+from servers import claims
+
+PROTOCOL = {
+    "periodic": ((("period_ms", int), ("bits", int, 1)), "timer id; bits are notified every period",
+                 (BADREQ, QUOTA)),
+    "oneshot": ((("delay_ms", int), ("bits", int, 1)), "timer id; bits are notified once",
+                (BADREQ, QUOTA)),
+    "cancel": ((("id", int),), "True", (NOENT, DENIED)),
+    "timers": ((), "list of (id, owner, period_ms, periodic) of live timers", ()),
+}
+
+MAX_TIMERS = 16
+
+
+class Timers:
+    def __init__(self, board, me, k):
+        self.board = board
+        self.me = me
+        self.k = k
+        hw_slots = hw.timer_slots(board)
+        self.n = MAX_TIMERS if hw_slots is None else min(MAX_TIMERS, hw_slots)
+        self.slots = [None] * self.n     # [machine.Timer, owner, period, periodic]
+        self.fired = [0] * self.n        # one-shots that have fired (set in the callback)
+        self.watch = claims.Watch()
+
+    def _make_cb(self, slot, tid, bits, periodic):
+        k = self.k
+        fired = self.fired
+
+        def cb(t):                       # interrupt context: no allocation
+            k.irq_notify(tid, bits)
+            if not periodic:
+                fired[slot] = 1
+
+        return cb
+
+    def _sweep(self):
+        for i in range(self.n):
+            if self.fired[i] and self.slots[i] is not None:
+                self._free(i)
+
+    def _start(self, sender, ms, bits, periodic):
+        if ms <= 0 or not 0 < bits < (1 << 30):
+            raise ServerError(BADREQ, "time must be > 0 ms, bits 1..2**30-1")
+        self._sweep()
+        try:
+            i = self.slots.index(None)
+        except ValueError:
+            raise ServerError(QUOTA, "all %d timers are in use" % self.n)
+        self.fired[i] = 0
+        t = hw.timer(self.board, i, ms, periodic, self._make_cb(i, sender, bits, periodic))
+        self.slots[i] = [t, sender, ms, periodic]
+        yield from self.watch.add(sender)
+        return i
+
+    def op_periodic(self, sender, period_ms, bits):
+        return self._start(sender, period_ms, bits, True)
+
+    def op_oneshot(self, sender, delay_ms, bits):
+        return self._start(sender, delay_ms, bits, False)
+
+    def op_cancel(self, sender, id):
+        if not 0 <= id < self.n or self.slots[id] is None:
+            raise ServerError(NOENT, "no timer %d" % id)
+        if self.slots[id][1] != sender:
+            raise ServerError(DENIED, "timer %d belongs to task %d" % (id, self.slots[id][1]))
+        self._free(id)
+        return True
+
+    def op_timers(self, sender):
+        self._sweep()
+        return [(i, s[1], s[2], s[3]) for i, s in enumerate(self.slots) if s is not None]
+
+    def _free(self, i):
+        s = self.slots[i]
+        self.slots[i] = None
+        self.fired[i] = 0
+        s[0].deinit()
+
+    def on_kernel(self, msg):
+        gone = self.watch.down(msg)
+        if gone is not None:
+            for i, s in enumerate(self.slots):
+                if s is not None and s[1] == gone:
+                    self._free(i)
+
+    def close(self):
+        for i, s in enumerate(self.slots):
+            if s is not None:
+                self._free(i)
+
+
+def main(name="timer", board=None):
+    board = claims.board_of(board)
+    me = yield kernel.self_()
+    impl = Timers(board, me, kernel.running_kernel())
+    try:
+        yield from serve(PROTOCOL, impl, name)
+    finally:
+        impl.close()
+
+
+def client(name="timer", timeout=None):
+    return Client(PROTOCOL, name, timeout)

@@ -1,0 +1,115 @@
+# uart: serial ports, each opened by one client at a time (a byte stream has one reader).
+# Reads never block the server: read returns what has arrived (b"" when nothing has);
+# clients poll, or sleep between reads.
+import kernel
+from boards import hw
+from servers.base import serve, Client, ServerError, NOENT, BADREQ, BUSY, DENIED
+from servers import claims
+
+PROTOCOL = {
+    "open": ((("bus", int, -1), ("baudrate", int, 115200), ("bits", int, 8), ("parity", None, None),
+              ("stop", int, 1)), "the bus id opened", (NOENT, BUSY, BADREQ)),
+    "close": ((("bus", int, -1),), "True", (NOENT, DENIED)),
+    "write": ((("data", bytes), ("bus", int, -1)), "bytes written", (NOENT, DENIED)),
+    "read": ((("n", int, -1), ("bus", int, -1)), "bytes that have arrived (at most n; b'' if none)",
+             (NOENT, DENIED)),
+    "any": ((("bus", int, -1),), "number of bytes waiting", (NOENT, DENIED)),
+    "buses": ((), "the bus ids this board has (-1 means the first)", ()),
+}
+
+MAX_READ = 512
+
+
+class Uart:
+    def __init__(self, board, me):
+        self.board = board
+        self.me = me
+        self.ports = {}                 # bus -> [machine.UART, owner]
+        self.watch = claims.Watch()
+
+    def _id(self, bus):
+        if bus == -1:
+            return min(self.board.UART)
+        if bus not in self.board.UART:
+            raise ServerError(NOENT, "no UART %d on %s" % (bus, self.board.NAME))
+        return bus
+
+    def _port(self, sender, bus):
+        bus = self._id(bus)
+        p = self.ports.get(bus)
+        if p is None:
+            raise ServerError(NOENT, "UART %d is not open" % bus)
+        if p[1] != sender:
+            raise ServerError(DENIED, "UART %d belongs to task %d" % (bus, p[1]))
+        return bus, p[0]
+
+    def op_open(self, sender, bus, baudrate, bits, parity, stop):
+        bus = self._id(bus)
+        if baudrate <= 0 or bits not in (7, 8, 9) or parity not in (None, 0, 1) or stop not in (1, 2):
+            raise ServerError(BADREQ, "baudrate > 0, bits 7..9, parity None/0/1, stop 1/2")
+        claims.claim("uart:%d" % bus, sender, self.me)       # BUSY if another client has it
+        pins = hw.bus_pins(self.board, "uart", bus)
+        for p in pins:
+            claims.claim("pin:" + p, sender, self.me)
+        old = self.ports.get(bus)
+        if old is None:
+            u = hw.uart(self.board, bus, baudrate, bits, parity, stop)
+        else:
+            u = old[0]
+            u.init(baudrate, bits, parity, stop)
+        self.ports[bus] = [u, sender]
+        yield from self.watch.add(sender)
+        return bus
+
+    def op_close(self, sender, bus):
+        bus, _ = self._port(sender, bus)
+        self._close(bus)
+        return True
+
+    def op_write(self, sender, data, bus):
+        return self._port(sender, bus)[1].write(data)
+
+    def op_read(self, sender, n, bus):
+        u = self._port(sender, bus)[1]
+        n = MAX_READ if n < 0 or n > MAX_READ else n
+        return u.read(n) or b""
+
+    def op_any(self, sender, bus):
+        return self._port(sender, bus)[1].any()
+
+    def op_buses(self, sender):
+        return sorted(self.board.UART)
+
+    def _close(self, bus):
+        u, owner = self.ports.pop(bus)
+        claims.release("uart:%d" % bus, owner)
+        for p in hw.bus_pins(self.board, "uart", bus):
+            claims.release("pin:" + p, owner)
+        try:
+            u.deinit()
+        except (OSError, AttributeError):
+            pass
+
+    def on_kernel(self, msg):
+        gone = self.watch.down(msg)
+        if gone is not None:
+            for bus in [b for b, p in self.ports.items() if p[1] == gone]:
+                self._close(bus)
+
+    def close(self):
+        for bus in list(self.ports):
+            self._close(bus)
+
+
+def main(name="uart", board=None):
+    board = claims.board_of(board)
+    me = yield kernel.self_()
+    impl = Uart(board, me)
+    try:
+        yield from serve(PROTOCOL, impl, name)
+    finally:
+        impl.close()
+
+
+def client(name="uart", timeout=None):
+    return Client(PROTOCOL, name, timeout)
