@@ -1,7 +1,7 @@
 """Runs the on-device HIL tests (tests/hil/test_*.py) on the virtual board.
 
-One virtual board per session: kernel/ servers/ boards/ firmware/ are copied once to its
-flash (tests/hil/ to /hiltests), then every `test_*` function of every tests/hil module runs
+One virtual board per session: kernel/ servers/ boards/ firmware/ are compiled with
+mpy-cross and copied once to its flash (tests/hil/ to /hiltests), then every `test_*` function of every tests/hil module runs
 as its own pytest test (id `hil/<module>::<test>`) through the raw REPL, after a soft
 reset so each starts on a fresh interpreter. A failure shows the board's traceback (for
 hil.run bodies, the body's own). A test that outlives its timeout is stopped with Ctrl-C,
@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 HIL = os.path.join(ROOT, "tests", "hil")
 TREES = ("kernel", "servers", "boards", "firmware")
 DEFAULT_TIMEOUT_S = 60
-CHUNK = 4096
+CHUNK = 2048
 
 
 def _hil_tests():
@@ -43,7 +43,7 @@ def _hil_tests():
 
 
 def _files():
-    # (board path, host path) of everything the board needs.
+    # (board path, host path) of everything the board needs, as sources.
     for tree in TREES:
         for d, dirs, files in os.walk(os.path.join(ROOT, tree)):
             dirs[:] = sorted(x for x in dirs if not x.startswith((".", "__")))
@@ -56,17 +56,36 @@ def _files():
             yield "/hiltests/" + f, os.path.join(HIL, f)
 
 
+def _compiled(outdir):
+    # (board path, bytes) of every file compiled to .mpy: a board's small heap cannot
+    # compile the kernel from source, and a real deploy ships .mpy too. Source names are
+    # kept, so board tracebacks name the files and lines.
+    import subprocess
+    from host_tools.build import mpy_cross_path
+
+    exe = mpy_cross_path()
+    for board_path, host in _files():
+        dst = os.path.join(outdir, board_path.strip("/").replace("/", "__")[:-3] + ".mpy")
+        rel = os.path.relpath(host, ROOT)
+        subprocess.run([exe, "-o", dst, "-s", rel, host], check=True, capture_output=True, timeout=60)
+        with open(dst, "rb") as f:
+            yield board_path[:-3] + ".mpy", f.read()
+
+
 class Board:
     """The session's virtual board and a raw-REPL connection to it."""
 
     def __init__(self, tmpdir):
         from host_tools.sim import VirtualBoard
+
+        self.tmpdir = tmpdir
         from boards import sim
 
         self.vb = VirtualBoard(flash=os.path.join(tmpdir, "flash.img"), board="pico",
                                wiring=sim.HIL_WIRING).start()
         self.t = None
         self.connect()
+        self.t.enter_raw_repl(soft_reset=True)      # a fresh heap for the copy
         self.upload()
 
     def connect(self):
@@ -89,20 +108,19 @@ class Board:
         return out
 
     def upload(self):
+        files = list(_compiled(self.tmpdir))
         dirs = set()
-        for board_path, host in _files():
+        for board_path, _ in files:
             parts = board_path.strip("/").split("/")[:-1]
             for i in range(1, len(parts) + 1):
                 dirs.add("/" + "/".join(parts[:i]))
         self.exec("import os\nfor d in %r:\n try: os.mkdir(d)\n except OSError: pass" % sorted(dirs))
-        for board_path, host in _files():
-            with open(host, "rb") as f:
-                data = f.read()
-            code = ["f=open(%r,'wb')" % board_path]
+        for board_path, data in files:
+            # Small pieces: the board compiles each exec, and its heap is small.
+            self.exec("f=open(%r,'wb')" % board_path)
             for i in range(0, len(data), CHUNK):
-                code.append("f.write(%r)" % data[i:i + CHUNK])
-            code.append("f.close()")
-            self.exec("\n".join(code))
+                self.exec("f.write(%r)" % data[i:i + CHUNK])
+            self.exec("f.close()")
 
     def run(self, code, timeout):
         """Exec code in the raw REPL; returns (stdout, stderr) as text. On timeout:
