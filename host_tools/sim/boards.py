@@ -11,8 +11,9 @@ def _pico_pins(led):
 
 
 # flash_bytes: MICROPY_HW_FLASH_STORAGE_BYTES of the real firmware; 4 KiB erase
-# blocks as on the RP2040's QSPI flash. heap: the real GC heap (192 KiB on rp2)
-# plus what the simulation itself keeps on the heap.
+# blocks as on the RP2040's QSPI flash. heap: the simulation keeps ~75 KiB of
+# its own there; 512k leaves ~430 KiB free, room for firmware deployed as source.
+# VirtualBoard(heap="256k") leaves what a real Pico has free (~180 KiB).
 BOARDS = {
     "pico": {
         "machine": "Raspberry Pi Pico (virtual) with RP2040",

@@ -34,11 +34,14 @@ class VirtualBoard:
     """with VirtualBoard(flash=None, board="pico", wiring=None, link=None) as b: b.port
 
     flash: image path (created and formatted if missing; None: a temporary one);
-    wiring: a wiring file path or dict (see host_tools/sim/wiring.py).
+    wiring: a wiring file path or dict (see host_tools/sim/wiring.py);
+    heap: the interpreter's heap (e.g. "256k" for a Pico's free memory).
     """
 
-    def __init__(self, flash=None, board="pico", wiring=None, link=None):
+    def __init__(self, flash=None, board="pico", wiring=None, link=None, heap=None):
         self.board = boards.get(board)
+        if heap:
+            self.board["heap"] = str(heap)
         self.wiring = wiring_mod.load(wiring, self.board)
         self._flash_path = flash
         self._link = link

@@ -131,3 +131,19 @@ def test_bad_wiring_file_is_refused(tmp_path, text, words):
 
 def test_missing_wiring_file_is_refused(tmp_path):
     assert "cannot read wiring file" in mpk_sim_fails("--wiring", str(tmp_path / "nope.toml"))
+
+
+def test_restart_is_a_power_cycle(sim_board, mpremote):
+    mpremote("exec", "with open('boot.py', 'w') as f: f.write('import machine\\nprint(\"boot\", machine.reset_cause())\\n')")
+    sim_board.clear_output()
+    sim_board.restart()
+    out = sim_board.wait_output(b">>> ")
+    assert b"boot 1\r\n" in out and b"soft reboot" not in out  # PWRON_RESET, no soft-reboot line
+    assert sim_board.events[-1] == "power-on"
+    assert mpremote("exec", "import gc; gc.collect(); print(gc.mem_free() > 150_000)").strip() == "True"
+
+
+def test_pico_sized_heap(tmp_path):
+    with VirtualBoard(flash=str(tmp_path / "f.img"), heap="256k") as b:
+        free = run_tool(MPREMOTE, "connect", b.port, "exec", "import gc; gc.collect(); print(gc.mem_free())")
+        assert 150_000 < int(free.stdout) < 200_000
