@@ -1,14 +1,37 @@
-"""Placeholder for the firmware's entry point; the system image replaces it.
+# The firmware's entry point: boot.py imports this module and calls main().
+#
+# main() finds the board (the system image may name it), builds the kernel, starts the
+# supervisor with the image's tasks, and runs the kernel forever. Ctrl-C stops the loop
+# into the REPL with every task kept: kernel.ps(), kernel.trace() inspect it, and
+# kernel.running_kernel().run() resumes it.
+import kernel
+import boards
+from firmware import system
+from servers import supervisor
 
-On the board, /main.py (a stub written by `mpk deploy`) imports this module from the
-active firmware tree and then calls main() if it is defined. Importing it must not
-block: start the system in main(). (A firmware that starts from the import itself must
-call `boot.confirm()` once it is up, or it is taken as failing to start.)
-"""
+
+def build(image=None, board=None, reset=None):
+    # The kernel with the supervisor spawned (not yet running): for main() and tests.
+    image = image or system.IMAGE
+    b = boards.current(board or image.get("board"))
+    k = kernel.Kernel(forever=True, **image.get("kernel", {}))
+    sup_image = {"tasks": system.tasks_for(b, image), "supervisor": image.get("supervisor", {})}
+    k.spawn(supervisor.main, sup_image, reset, "supervisor", b.LIMITS,
+            name="supervisor", prio=7, mailbox=16)
+    return k
+
+
+def run(k):
+    r = k.run()
+    if r == "interrupted":
+        print("mpk: stopped (Ctrl-C); kernel.ps() to look, kernel.running_kernel().run() to resume")
+    return r
 
 
 def main():
-    print("mpk firmware: placeholder main.py (no system image yet)")
+    k = build()
+    print("mpk: %s, %d tasks in the image" % (boards.current().NAME, len(system.tasks_for(boards.current()))))
+    return run(k)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+# Applications built only from the servers.

@@ -1,0 +1,70 @@
+# The system image: everything that runs, as data (like Hubris's app.toml or MINIX's
+# system.conf). firmware/main.py boots it; the supervisor starts the tasks in order.
+#
+# IMAGE["board"]       board name, or None to detect it at boot (boards.detect())
+# IMAGE["kernel"]      Kernel() options
+# IMAGE["supervisor"]  restart limits (servers/supervisor.py DEFAULTS)
+# IMAGE["tasks"]       task specs, in start order:
+#   name      registered name and task name
+#   module    where the entry lives (default servers.<name>); entry: its function (main)
+#   args      tuple passed to the entry
+#   prio      0..7, higher runs first;  mailbox: messages its mailbox holds
+#   caps      None (may message anyone) or the names / tids it may send to
+#   quota     bytes it may allocate per second, None for no limit
+#   restart   permanent | transient | temporary
+#   group     tasks restarted together when one of them restarts too often
+#   critical  past its restart limit (or, if temporary, on any abnormal end) the board resets
+#   boards    optional: only on these boards (by name)
+#   needs     optional: only if the board runs this server (board.SERVERS)
+# Per-task "intensity", "period_ms" and "backoff_ms" override the supervisor's.
+IMAGE = {
+    "board": None,
+    "kernel": {"trace": 64, "slow_slice_ms": 20},
+    "supervisor": {"intensity": 5, "period_ms": 10000, "backoff_ms": 50,
+                   "backoff_max_ms": 5000, "group_intensity": 2},
+    "tasks": [
+        # core services first: everything else logs and stores through them
+        {"name": "log", "args": (64, "info", {"dir": "/data/log", "level": "info",
+                                              "max_bytes": 8192, "files": 2}),
+         "prio": 5, "mailbox": 16, "group": "core"},
+        {"name": "fs", "args": ("/data", 131072), "prio": 4, "mailbox": 8, "group": "core"},
+        # drivers
+        {"name": "gpio", "prio": 6, "mailbox": 8, "group": "drivers"},
+        {"name": "i2c", "prio": 5, "mailbox": 8, "group": "drivers"},
+        {"name": "spi", "prio": 5, "mailbox": 4, "group": "drivers", "needs": "spi"},
+        {"name": "uart", "prio": 5, "mailbox": 4, "group": "drivers", "needs": "uart"},
+        {"name": "adc", "prio": 4, "mailbox": 4, "group": "drivers", "needs": "adc"},
+        {"name": "pwm", "prio": 4, "mailbox": 4, "group": "drivers", "needs": "pwm"},
+        {"name": "timer", "prio": 6, "mailbox": 4, "group": "drivers", "needs": "timer"},
+        {"name": "display", "args": ("i2c",), "prio": 3, "mailbox": 8, "group": "ui",
+         "needs": "display"},
+        {"name": "net", "prio": 3, "mailbox": 4, "group": "net", "needs": "net"},
+        # the watchdog resets the board if the application stops checking in (started
+        # before the application, which checks in from its first period)
+        {"name": "watchdog", "args": ({"sensor_logger": 5000}, 8000), "prio": 7,
+         "mailbox": 8, "group": "core", "critical": True, "needs": "watchdog"},
+        # the example application: a sensor logger built only from the servers
+        {"name": "sensor_logger", "module": "firmware.apps.sensor_logger",
+         "args": (1000,), "prio": 2, "mailbox": 8, "group": "app", "quota": 32768,
+         "caps": ("i2c", "gpio", "log", "fs", "display", "watchdog", "supervisor")},
+        # the console last: it answers mpk ps/top/trace/log
+        {"name": "console", "prio": 1, "mailbox": 8, "group": "console", "needs": "console"},
+    ],
+}
+
+
+def tasks_for(board, image=None):
+    # The task specs that apply to `board` (a board module).
+    image = image or IMAGE
+    out = []
+    for t in image["tasks"]:
+        if "boards" in t and board.NAME not in t["boards"]:
+            continue
+        if "needs" in t and t["needs"] not in board.SERVERS:
+            continue
+        t = dict(t)
+        t.pop("boards", None)
+        t.pop("needs", None)
+        t.setdefault("mailbox", board.LIMITS["mailbox"])
+        out.append(t)
+    return out

@@ -1,0 +1,73 @@
+# The firmware image on the board: boot the system image (without the console, which
+# would read the serial line the test runs on, and without the watchdog, whose WDT
+# cannot be stopped and would reset the board after the test), let the sensor logger
+# run for a few periods, then check what it did through the servers.
+import kernel
+import hil
+from firmware import main as fw, system
+from servers import supervisor as S, log, display
+
+HIL_TIMEOUT_S = 60
+ROOT = "/hiltest_data"
+
+
+def _image(period_ms):
+    img = dict(system.IMAGE)
+    tasks = []
+    for t in img["tasks"]:
+        if t["name"] in ("console", "watchdog"):
+            continue
+        t = dict(t)
+        if t["name"] == "sensor_logger":
+            t["args"] = (period_ms,)
+            t["quota"] = t["quota"] * 1000 // period_ms     # the same bytes per reading
+        if t["name"] == "fs":
+            t["args"] = (ROOT, 65536)
+        if t["name"] == "log":
+            t["args"] = (64, "info", {"dir": ROOT + "/log", "level": "info"})
+        tasks.append(t)
+    img["tasks"] = tasks
+    return img
+
+
+def test_image_boots_and_sensor_logger_works():
+    sb = hil.board_sim()
+    if sb is not None:
+        sb.i2c_device(0, 0x48).temp_c = 23.5
+    resets = []
+    k = fw.build(_image(100), board="sim", reset=resets.append)
+    out = {}
+
+    def check():
+        try:
+            yield kernel.sleep(700)
+            st = {s["name"]: s for s in (yield from S.client(timeout=2000).status())}
+            out["status"] = st
+            out["history"] = [(h["name"], h["reason"], h["fault"] and h["fault"]["text"])
+                              for h in (yield from S.client(timeout=2000).history(8))]
+            recs = yield from log.client(timeout=2000).tail(20)
+            out["log"] = [r[4] for r in recs if r[3] == "sensor"]
+            out["frame"] = yield from display.client(timeout=2000).frame()
+        except Exception as e:
+            out["error"] = repr(e)
+        finally:
+            k.stop()
+
+    k.spawn(check, name="check", prio=1)
+    assert fw.run(k) == "stopped"
+    assert "error" not in out, out
+    st = out["status"]
+    for name in ("log", "fs", "gpio", "i2c", "display", "sensor_logger"):
+        assert st[name]["state"] == "running", st[name]
+    assert st["sensor_logger"]["restarts"] == 0, out["history"]
+    readings = [t for t in out["log"] if t.startswith("#")]
+    assert len(readings) >= 3, out["log"]
+    if sb is not None:
+        assert readings[0].endswith("23.50 C"), readings
+    with open(ROOT + "/sensor_logger/temps.csv") as f:     # its own directory (fs jail)
+        csv = f.read()
+    assert csv.startswith("1,") and (sb is None or ",23.50\n" in csv), csv
+    assert any(out["frame"]), "nothing drawn on the display"
+    assert resets == []
+    # the LED is the sensor logger's
+    assert "pin:GP25" in __import__("servers.claims").claims.held()
