@@ -47,7 +47,9 @@ def detect():
 def from_uname(sysname, machine):
     m = machine.upper()
     if sysname == "rp2":
-        return "pico_w" if "PICO W" in m else "pico"
+        w = m.split()
+        pico_w = any(w[i] == "PICO" and w[i + 1] == "W" for i in range(len(w) - 1))
+        return "pico_w" if pico_w else "pico"
     if sysname == "esp32":
         return "esp32s3" if "ESP32S3" in m or "ESP32-S3" in m else "esp32"
     return None
