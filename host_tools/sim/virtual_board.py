@@ -82,6 +82,7 @@ class VirtualBoard:
             raise MpkError(f"cannot create link {self._link}: {e.strerror}") from None
         self.port = self._serial.path
         self._cmaster, self._cslave = child.make_console_tty()
+        self._console_attrs = termios.tcgetattr(self._cslave)
         self._wake_r, self._wake_w = os.pipe()
         self._outbuf = bytearray()
         self._inbuf = bytearray()
@@ -182,7 +183,11 @@ class VirtualBoard:
 
     def _spawn(self, why):
         self.events.append(why)
-        self._wdt_ms = self._wdt_deadline = None
+        if why != "soft reset":
+            # The RP2040 watchdog survives a soft reset; only a hard one stops it.
+            self._wdt_ms = self._wdt_deadline = None
+        # Ctrl-C stays data until the new interpreter asks otherwise.
+        termios.tcsetattr(self._cslave, termios.TCSANOW, self._console_attrs)
         self._proc, self._ctl = child.spawn(self._mp, self.board["heap"], self._cslave, self._run_dir, self._config())
         self._ctl_buf = b""
         self._restart_at = None

@@ -197,9 +197,12 @@ def test_machine_reset_restarts_with_flash_kept(wired, run):
     run("with open('main.py', 'w') as f: f.write('import machine\\nprint(\"cause\", machine.reset_cause())\\n')")
     wired.clear_output()
     run.transport.exec_raw_no_follow("import machine; machine.reset()")
+    for _ in range(20):  # Ctrl-C while the board restarts must not hurt it
+        run.transport.serial.write(b"\x03")
+        time.sleep(0.005)
     out = wired.wait_output(b">>> ", timeout=5)
     assert b"cause 3\r\n" in out  # rp2 resets through its watchdog: WDT_RESET
-    assert wired.events[-1] == "hard reset"
+    assert wired.events[-1] == "hard reset" and "crash" not in wired.events
 
 
 def test_watchdog_resets_a_board_that_stops_feeding_it(wired, run):
@@ -212,8 +215,17 @@ def test_watchdog_resets_a_board_that_stops_feeding_it(wired, run):
     assert "watchdog reset" not in wired.events
     wired.clear_output()
     run.transport.exec_raw_no_follow("while True: pass")   # hung: never feeds again
-    out = wired.wait_output(b"cause 3\r\n", timeout=3)
+    wired.wait_output(b"cause 3\r\n", timeout=3)
     assert wired.events[-1] == "watchdog reset"
     assert b"MicroPython v" in wired.wait_output(b">>> ")
     run.transport.enter_raw_repl(soft_reset=False)
     assert run("from machine import WDT\ntry:\n WDT(timeout=9000)\nexcept ValueError as e:\n print(e)") == "timeout exceeds 8388"
+
+
+def test_soft_reset_does_not_stop_the_watchdog(wired, run):
+    run("from machine import WDT\nWDT(timeout=300)")
+    wired.clear_output()
+    run.transport.serial.write(b"\x04")  # soft reset; nothing feeds the watchdog afterwards
+    out = wired.wait_output(b">>> ", timeout=3)
+    assert out.index(b"soft reboot") < out.index(b"MicroPython v")  # reset into friendly mode
+    assert wired.events[-2:] == ["soft reset", "watchdog reset"]
