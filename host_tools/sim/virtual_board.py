@@ -126,11 +126,6 @@ class VirtualBoard:
         """Power-cycle (flash kept)."""
         self._request("power-on")
 
-    def wait_exit(self):
-        """Block until the board stops by itself (fatal error) or stop()."""
-        while self._thread is not None and self._thread.is_alive():
-            self._thread.join(0.5)
-
     # --- what the board printed ----------------------------------------------------
 
     def output(self):
@@ -324,7 +319,7 @@ class VirtualBoard:
                 os.read(self._wake_r, 4096)
             if cm in r:
                 self._drain_console()
-            if m in w or (self._outbuf and m not in w):
+            if self._outbuf:
                 self._flush_out(m in w)
             if m in r:
                 try:

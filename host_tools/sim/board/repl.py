@@ -180,8 +180,6 @@ def readline(line, prompt):
     continuation lines); return 0 on Enter or a control char, as readline.c does."""
     cout(prompt)
     orig = len(line[0])
-    buf = line[0]
-    cur = len(buf)
     hist = -1
     esc = 0
     just_indented = _auto_indent(line)
