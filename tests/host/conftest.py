@@ -1,15 +1,8 @@
 """Fixtures for tests that need the virtual board (host_tools.sim)."""
-import os
-import subprocess
-import sys
-
 import pytest
 
 from host_tools.sim import VirtualBoard
-
-BIN = os.path.dirname(sys.executable)
-MPREMOTE = os.path.join(BIN, "mpremote")
-AMPY = os.path.join(BIN, "ampy")
+from sim_helpers import MPREMOTE, run_tool
 
 
 @pytest.fixture
@@ -17,11 +10,6 @@ def sim_board(tmp_path):
     """A fresh virtual Pico with its flash in tmp_path/flash.img."""
     with VirtualBoard(flash=str(tmp_path / "flash.img")) as board:
         yield board
-
-
-def run_tool(*args, timeout=30, input=None):
-    """Run an external client; returns CompletedProcess (stdout/stderr as text)."""
-    return subprocess.run(list(args), capture_output=True, timeout=timeout, input=input)
 
 
 @pytest.fixture

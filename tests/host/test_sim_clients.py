@@ -7,7 +7,7 @@ import time
 
 import serial
 
-from conftest import AMPY, MPREMOTE, run_tool
+from sim_helpers import AMPY, MPREMOTE, run_tool
 
 
 def test_mpremote_exec_and_run(mpremote, tmp_path):

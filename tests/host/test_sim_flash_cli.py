@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import MPREMOTE, run_tool
+from sim_helpers import MPREMOTE, run_tool
 from host_tools.sim import VirtualBoard
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
