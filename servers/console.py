@@ -1,0 +1,482 @@
+# console: a shell on the serial console that runs as a task while the system keeps
+# running. Every tick it takes the bytes waiting on stdin (select.poll with timeout 0,
+# so it never blocks the loop) and feeds a small line editor with echo.
+#
+# Commands: help, ps, trace [n], kill <tid|name>, restart <name>, send <tid|name> <expr>,
+# mem, log [n], faults, stop. `send` calls the task with the value of the Python
+# expression (a literal, typically a request tuple; a bare string s means (s,)) and
+# prints the reply.
+#
+# Machine-readable mode, for the host tool (host_tools/console_protocol.py): a line
+# holding PREFIX ("\x1empk:") followed by a JSON request is answered with one line,
+# PREFIX + a JSON reply; such lines are not echoed. Commands: hello, snapshot, ps,
+# trace and log (the last two with {"since": seq}).
+#
+# Ctrl-C: the console takes the serial console's Ctrl-C as data (micropython.kbd_intr(-1))
+# and answers 0x03 by stopping the kernel, so main() returns to the REPL with every task
+# kept as it was; `kernel.running_kernel().run()` resumes. The REPL sets Ctrl-C back to an
+# interrupt whenever it runs code; the console takes it again on its next tick. (With
+# ctrl_c=False the port's own KeyboardInterrupt stops the kernel instead, which also works
+# when a task hangs the loop, but ends the task that was running at that moment.)
+#
+# Quiet: with quiet=True the console never touches the serial console (no reading, no
+# printing; IPC only). A system started from the raw REPL (HIL tests, `mpremote run`)
+# must use that: there the serial line belongs to the host tool (the aiorepl lesson).
+# The console also speaks only when spoken to: it prints nothing until a byte arrives.
+import gc
+import json
+import sys
+import kernel
+from kernel import call
+from kernel.inspect import format_ps, format_trace
+from servers.base import Client, ServerError, BADREQ, NOENT, UNAVAIL, is_err
+from servers.periodic import serve_periodic
+
+# The JSON mode's constants, as in host_tools/console_protocol.py (the board does not
+# import host_tools; tests/host/test_console_protocol_agree.py checks they match).
+PREFIX = "\x1empk:"
+JSON_PROTOCOL = 1
+JSON_COMMANDS = ("hello", "snapshot", "ps", "trace", "log")
+
+PROMPT = "mpk> "
+TRACE_KEEP = 64          # trace records (with seq numbers) kept for "since" readers
+CALL_MS = 1000           # how long the console waits for another server
+CTRL_C = 3
+RS = 0x1E
+
+PROTOCOL = {
+    "run": ((("line", str),), "the command's output (text), as if typed at the console", (BADREQ,)),
+    "json": ((("line", str),), "the reply line (PREFIX + JSON) to a JSON-mode request line", (BADREQ,)),
+    "quiet": ((("on", bool),), "True: stop (or start) reading and writing the serial console", ()),
+}
+
+HELP = """commands:
+  ps                      tasks: state, mailbox, CPU, heap, faults
+  trace [n]               the last n kernel events (default 20)
+  kill <tid|name>         end a task (its supervisor may restart it)
+  restart <name>          restart a task through the supervisor
+  send <tid|name> <expr>  call a task with a request, e.g. send fs ("usage",)
+  mem                     heap free/used, heap by task
+  log [n]                 the last n log records (default 10)
+  faults                  the last faults with their tracebacks
+  stop                    stop the kernel (Ctrl-C does too); kernel.running_kernel().run() resumes
+  help                    this text"""
+
+TEXT_COMMANDS = ("help", "ps", "trace", "kill", "restart", "send", "mem", "log", "faults", "stop")
+
+
+class StdinIO:
+    # The serial console: non-blocking reads from stdin, writes through print() (cooked:
+    # "\n" goes out as "\r\n" on a board).
+    takes_ctrl_c = True
+
+    def __init__(self):
+        import select
+
+        self.poller = select.poll()
+        self.poller.register(sys.stdin, select.POLLIN)
+        self.raw = getattr(sys.stdin, "buffer", sys.stdin)
+
+    def read_byte(self):
+        # One byte if one is waiting, else None; never blocks.
+        if not self.poller.poll(0):
+            return None
+        c = self.raw.read(1)
+        if not c:
+            return None
+        return c[0] if type(c) is not str else ord(c)
+
+    def write(self, s):
+        print(s, end="")
+
+
+def _kbd_intr(c):
+    try:
+        import micropython
+
+        micropython.kbd_intr(c)
+    except (ImportError, AttributeError):
+        pass
+
+
+def _literal(text):
+    # The value of a Python expression typed at the console (no names available).
+    text = text.strip()
+    if not text:
+        raise ServerError(BADREQ, "send needs a request, e.g. (\"status\",)")
+    try:
+        v = eval(text, {"__builtins__": {}}, {})
+    except Exception as e:
+        raise ServerError(BADREQ, "bad request %s: %s" % (text, e))
+    return (v,) if type(v) is str else v
+
+
+class Console:
+    def __init__(self, io=None, quiet=False, ctrl_c=True, tick_ms=20, log="log",
+                 supervisor="supervisor"):
+        self.k = kernel.running_kernel()
+        self.io = io
+        self.quiet = quiet
+        self.ctrl_c = ctrl_c
+        self.period_ms = tick_ms
+        self.log_name = log
+        self.sup_name = supervisor
+        self.line = []               # the line being typed (str chars)
+        self.json_line = None        # a JSON-mode line being received (list of chars)
+        self.esc = 0                 # inside an escape sequence: bytes still to skip
+        self.last_cr = False
+        self.spoken_to = False       # nothing is printed before the first byte arrives
+        self.trace_seq = 0
+        self.trace_last = None
+        self.trace_keep = []
+        self.me = None
+
+    # --- the serial console ------------------------------------------------------------
+
+    def on_tick(self):
+        if self.quiet:
+            return None
+        if self.io is None:
+            try:
+                self.io = StdinIO()
+            except Exception:        # no poll on this port's stdin: stay silent
+                self.quiet = True
+                return None
+        takes = self.ctrl_c and getattr(self.io, "takes_ctrl_c", False)
+        if takes:
+            _kbd_intr(-1)
+        todo = []
+        for _ in range(64):
+            b = self.io.read_byte()
+            if b is None:
+                break
+            if b == CTRL_C and self.json_line is None:
+                self.spoken_to = True
+                self.line = []
+                todo.append(("stop", takes))
+                break                # leave what follows for the REPL (mpremote sends more)
+            r = self.feed(b)
+            if r is not None:
+                todo.append(r)
+        if todo:
+            return self._run_all(todo)
+        return None
+
+    def _run_all(self, todo):
+        # Lines in the order they were typed; Ctrl-C last (nothing after it was read).
+        for kind, text in todo:
+            if kind == "stop":
+                self.write("^C\n")
+                if text:
+                    _kbd_intr(CTRL_C)
+                self.k.stop()
+            elif kind == "json":
+                self.write((yield from self.json_reply(text)) + "\n")
+            else:
+                out = yield from self.run_line(text)
+                if out:
+                    self.write(out + "\n")
+                self.write(PROMPT)
+
+    def write(self, s):
+        if not self.quiet and self.io is not None and self.spoken_to:
+            self.io.write(s)
+
+    def feed(self, b):
+        # One input byte. Returns ("line", text) or ("json", text) when a line ends.
+        self.spoken_to = True
+        if self.esc:
+            # ESC [ params final: skip up to the final byte (0x40..0x7E)
+            if self.esc == 1 and b != 0x5B and b != 0x4F:
+                self.esc = 0
+            elif self.esc == 1:
+                self.esc = 2
+            elif 0x40 <= b <= 0x7E:
+                self.esc = 0
+            return None
+        if b == 0x1B:
+            self.esc = 1
+            return None
+        if b == RS:
+            self.json_line = [chr(RS)]  # machine mode until the end of the line, no echo
+            return None
+        if b == 13 or b == 10:
+            crlf = b == 10 and self.last_cr
+            self.last_cr = b == 13
+            if crlf:
+                return None
+            if self.json_line is not None:
+                text = "".join(self.json_line)
+                self.json_line = None
+                return ("json", text)
+            text = "".join(self.line)
+            self.line = []
+            self.write("\n")
+            return ("line", text)
+        self.last_cr = False
+        if self.json_line is not None:
+            if len(self.json_line) < 2048:
+                self.json_line.append(chr(b))
+            return None
+        if b == 8 or b == 127:
+            if self.line:
+                self.line.pop()
+                self.write("\b \b")
+            return None
+        if 32 <= b < 127 and len(self.line) < 200:
+            self.line.append(chr(b))
+            self.write(chr(b))
+        return None
+
+    # --- text commands ---------------------------------------------------------------
+
+    def run_line(self, text):
+        # A command line -> its output (generator: some commands make calls).
+        words = text.strip().split(None, 2)
+        if not words:
+            return ""
+        cmd = words[0]
+        args = words[1:]
+        try:
+            if cmd == "help":
+                return HELP
+            if cmd == "ps":
+                return format_ps(self.k.snapshot()["tasks"])
+            if cmd == "trace":
+                return format_trace(self.k.trace_events(self._int(args, 20)))
+            if cmd == "mem":
+                return self.mem()
+            if cmd == "faults":
+                return self.faults()
+            if cmd == "stop":
+                self.k.stop()
+                return "kernel stopped; kernel.running_kernel().run() resumes it"
+            if cmd == "kill":
+                return (yield from self.kill(args))
+            if cmd == "restart":
+                return (yield from self.restart(args))
+            if cmd == "send":
+                return (yield from self.send(text.strip()[4:].strip()))
+            if cmd == "log":
+                return (yield from self.log_tail(self._int(args, 10)))
+            return "unknown command %r (try help)" % cmd
+        except ServerError as e:
+            return "error: %s" % e
+        except kernel.IPCError as e:
+            return "error: %s %s" % (type(e).__name__, e)
+
+    def _int(self, args, default):
+        if not args:
+            return default
+        try:
+            return int(args[0])
+        except ValueError:
+            raise ServerError(BADREQ, "not a number: %s" % args[0])
+
+    def resolve(self, who):
+        # A tid (digits) or a task's registered or spawned name -> (tid, name).
+        k = self.k
+        for tid in k.tasks():
+            try:
+                info = k.task_info(tid)
+            except kernel.Dead:
+                continue
+            if who == str(tid) or who == info["name"] or who in info["names"]:
+                return tid, info["name"]
+        raise ServerError(NOENT, "no task %s" % who)
+
+    def kill(self, args):
+        if not args:
+            raise ServerError(BADREQ, "kill <tid|name>")
+        tid, name = self.resolve(args[0])
+        if tid == self.me:
+            raise ServerError(BADREQ, "the console will not kill itself (try stop)")
+        yield kernel.kill(tid)
+        return "killed %d (%s)" % (tid, name)
+
+    def restart(self, args):
+        if not args:
+            raise ServerError(BADREQ, "restart <name>")
+        tid = yield from _call_named(self.sup_name, ("restart", args[0]))
+        return "restarted %s as %s" % (args[0], tid)
+
+    def send(self, rest):
+        parts = rest.split(None, 1)
+        if len(parts) < 2:
+            raise ServerError(BADREQ, "send <tid|name> <request>")
+        tid, name = self.resolve(parts[0])
+        if tid == self.me:
+            raise ServerError(BADREQ, "the console cannot call itself")
+        msg = _literal(parts[1])
+        r = yield call(tid, msg, CALL_MS * 2)
+        return repr(r)
+
+    def mem(self):
+        gc.collect()
+        try:
+            free, used = gc.mem_free(), gc.mem_alloc()
+            head = "heap: %d free, %d used" % (free, used)
+        except AttributeError:       # CPython
+            head = "heap: (not measured on this port)"
+        tasks = sorted(self.k.snapshot()["tasks"], key=lambda t: -t["heap"])
+        lines = [head, "allocated by task since start:"]
+        for t in tasks:
+            lines.append("  %-12s %8d%s" % (t["name"], t["heap"],
+                                            "  quota %d/s" % t["quota"] if t["quota"] else ""))
+        return "\n".join(lines)
+
+    def faults(self):
+        fs = self.k.faults()
+        if not fs:
+            return "(no faults)"
+        return "\n".join("%s (tid %d): %s %s\n%s" % (f["name"], f["tid"], f["type"], f["text"],
+                                                     f["traceback"].rstrip()) for f in fs)
+
+    def log_tail(self, n):
+        recs = yield from _call_named(self.log_name, ("tail", n))
+        if not recs:
+            return "(no log records)"
+        return "\n".join("%5d %9d %-5s %s: %s" % tuple(r) for r in recs)
+
+    # --- JSON mode ---------------------------------------------------------------------
+
+    def json_reply(self, line):
+        # A request line -> the reply line (generator: log reads call the log server).
+        i = line.find(PREFIX)
+        rid = None
+        try:
+            req = json.loads(line[i + len(PREFIX):].strip()) if i >= 0 else None
+        except ValueError:
+            req = None
+        if type(req) is not dict:
+            return _encode(None, False, error="bad request")
+        rid = req.get("id")
+        cmd = req.get("cmd")
+        args = req.get("args") or {}
+        if type(args) is not dict:
+            args = {}
+        try:
+            if cmd == "hello":
+                data = {"protocol": JSON_PROTOCOL, "commands": list(JSON_COMMANDS)}
+            elif cmd == "ps":
+                data = yield from self.ps_records()
+            elif cmd == "trace":
+                data = self.trace_since(args.get("since"))
+            elif cmd == "log":
+                data = yield from self.log_since(args.get("since"))
+            elif cmd == "snapshot":
+                data = self.k.snapshot()
+                data["tasks"] = yield from self.ps_records()
+                data["trace"] = self.trace_since(None)
+                try:
+                    data["log"] = yield from self.log_since(None)
+                except (ServerError, kernel.IPCError):
+                    data["log"] = []
+            else:
+                return _encode(rid, False, error="unknown command %r" % (cmd,))
+            return _encode(rid, True, data)
+        except ServerError as e:
+            return _encode(rid, False, error=str(e))
+        except kernel.IPCError as e:
+            return _encode(rid, False, error="%s %s" % (type(e).__name__, e))
+
+    def ps_records(self):
+        restarts = {}
+        try:
+            for c in (yield from _call_named(self.sup_name, ("status",))):
+                restarts[c["name"]] = c["restarts"]
+        except (ServerError, kernel.IPCError, KeyError, TypeError):
+            pass
+        out = []
+        for t in self.k.snapshot()["tasks"]:
+            out.append({"tid": t["tid"], "name": t["name"], "state": t["state"], "waits": t["waits"],
+                        "prio": t["prio"], "mailbox": [t["mbox"], t["mbox_cap"]],
+                        "cpu_ms": t["cpu_us"] // 1000, "mem": t["heap"], "faults": t["faults"],
+                        "restarts": restarts.get(t["name"], 0)})
+        return out
+
+    def take_trace(self):
+        # Number the kernel events seen since last time (the ring itself has no seq).
+        evs = self.k.trace_events()
+        start = 0
+        if self.trace_last is not None:
+            for i in range(len(evs) - 1, -1, -1):
+                if evs[i] == self.trace_last:
+                    start = i + 1
+                    break
+        for e in evs[start:]:
+            self.trace_seq += 1
+            self.trace_keep.append({"seq": self.trace_seq, "t_us": e[0], "kind": e[1],
+                                    "task": e[2], "arg": e[3]})
+        if evs:
+            self.trace_last = evs[-1]
+        if len(self.trace_keep) > TRACE_KEEP:
+            del self.trace_keep[:len(self.trace_keep) - TRACE_KEEP]
+
+    def trace_since(self, since):
+        self.take_trace()
+        if type(since) is not int:
+            since = 0
+        return [e for e in self.trace_keep if e["seq"] > since]
+
+    def log_since(self, since):
+        if type(since) is not int or since < 0:
+            since = 0
+        recs = yield from _call_named(self.log_name, ("since", since))
+        return [{"seq": r[0], "t_ms": r[1], "level": r[2], "tag": r[3], "text": r[4]} for r in recs]
+
+    # --- IPC ---------------------------------------------------------------------------
+
+    def op_run(self, sender, line):
+        return self.run_line(line)
+
+    def op_json(self, sender, line):
+        return self.json_reply(line)
+
+    def op_quiet(self, sender, on):
+        self.quiet = on
+        if on and self.io is not None and self.ctrl_c and getattr(self.io, "takes_ctrl_c", False):
+            _kbd_intr(CTRL_C)
+        return True
+
+
+def _call_named(name, msg):
+    # Call a server that may not exist: no waiting for it to appear, a bounded wait for
+    # its reply, error replies raised as ServerError.
+    try:
+        tid = yield kernel.lookup(name, 0)
+    except kernel.Timeout:
+        raise ServerError(UNAVAIL, "no %s server" % name)
+    r = yield call(tid, msg, CALL_MS)
+    if is_err(r):
+        raise ServerError(r[1], r[2])
+    return r
+
+
+def _encode(rid, ok, data=None, error=None):
+    msg = {"id": rid, "ok": ok}
+    if ok:
+        msg["data"] = data
+    else:
+        msg["error"] = error
+    try:
+        return PREFIX + json.dumps(msg)
+    except (TypeError, ValueError) as e:   # something in data is not JSON
+        return PREFIX + json.dumps({"id": rid, "ok": False, "error": "unserialisable reply: %s" % e})
+
+
+def main(io=None, quiet=False, ctrl_c=True, tick_ms=20, log="log", supervisor="supervisor",
+         name="console"):
+    # io: None for the serial console (stdin/stdout), or an object with read_byte() ->
+    # int or None and write(str) (tests, other transports).
+    c = Console(io, quiet, ctrl_c, tick_ms, log, supervisor)
+    c.me = yield kernel.self_()
+    try:
+        yield from serve_periodic(PROTOCOL, c, name)
+    finally:
+        if c.ctrl_c and c.io is not None and getattr(c.io, "takes_ctrl_c", False):
+            _kbd_intr(CTRL_C)       # never leave the board without Ctrl-C
+
+
+def client(name="console", timeout=None):
+    return Client(PROTOCOL, name, timeout)
