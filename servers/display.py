@@ -77,9 +77,11 @@ def init_commands(width, height, external_vcc=False):
 
 
 class Display:
-    def __init__(self, bus, addr=0x3C, width=128, height=64, external_vcc=False):
-        # bus: an i2c client (servers/i2c.py) or anything with the same write().
+    def __init__(self, bus, addr=0x3C, width=128, height=64, external_vcc=False, bus_id=0):
+        # bus: an i2c client (servers/i2c.py) or anything with the same
+        # write(addr, data, bus_id) generator method.
         self.bus = bus
+        self.bus_id = bus_id
         self.addr = addr
         self.width = width
         self.height = height
@@ -97,7 +99,7 @@ class Display:
 
     def _send(self, data):
         try:
-            yield from self.bus.write(self.addr, data)
+            yield from self.bus.write(self.addr, data, self.bus_id)
         except ServerError as e:
             self.ready = False
             if e.code in (IO, UNAVAIL):
@@ -176,12 +178,13 @@ class Display:
         return self._command(SET_NORM_INV | (1 if on else 0))
 
 
-def main(i2c="i2c0", addr=0x3C, width=128, height=64, external_vcc=False, name="display"):
+def main(i2c="i2c", bus=0, addr=0x3C, width=128, height=64, external_vcc=False, name="display"):
+    # i2c: the i2c server's name (or a stand-in object, for tests); bus: its bus id.
     if type(i2c) is str:
         from servers import i2c as i2c_server
 
         i2c = i2c_server.client(i2c)
-    yield from serve(PROTOCOL, Display(i2c, addr, width, height, external_vcc), name)
+    yield from serve(PROTOCOL, Display(i2c, addr, width, height, external_vcc, bus), name)
 
 
 def client(name="display", timeout=None):

@@ -13,7 +13,8 @@ class FakeBus:
         self.writes = []
         self.fail = None
 
-    def write(self, addr, data):
+    def write(self, addr, data, bus=0):
+        assert bus == 0
         if self.fail:
             raise ServerError(self.fail, "NACK")
         self.writes.append((addr, bytes(data)))
@@ -97,7 +98,7 @@ def test_missing_i2c_server_is_an_error_reply():
             assert e.code == "io", e
         assert (yield from d.text("still", 0, 0))
     from servers.base import Client
-    proto = {"write": ((("addr", int), ("data", bytes)), "n", ())}
+    proto = {"write": ((("addr", int), ("data", bytes), ("bus", int)), "n", ())}
     run(body, [server(display.main, Client(proto, "no-such-i2c", timeout=20))])
 
 
