@@ -157,6 +157,8 @@ class Files:
             parts.append(p)
         if not _is_dir(jail):
             makedirs(jail)
+        if client not in self.used:
+            self.usage_of(client)           # first sight of this client: count, sweep temps
         if not parts:
             return jail, jail
         return jail, jail + "/" + "/".join(parts)
