@@ -140,7 +140,7 @@ class Kernel:
         self._epoch = 0
         self._epoch_t = ticks_ms()
         # Counters for stats().
-        self._switches = 0
+        self._dead_slices = 0       # slices of tasks that have ended (for stats)
         self._idle_us = 0
         self._gc_runs = 0
         self._started = ticks_ms()
@@ -930,6 +930,7 @@ class Kernel:
         st = t[_STATE]
         t[_STATE] = _DEAD
         t[_GEN] = None
+        self._dead_slices += t[_SLICES] + (st == _RUN)
         if t[_HIDX] >= 0:
             self._timer_del(t)
         if st == _LOOKUP:
@@ -1034,7 +1035,7 @@ class Kernel:
         return {
             "uptime_ms": ticks_diff(ticks_ms(), self._started),
             "tasks": len(self._slots) - len(self._free),
-            "switches": self._switches,
+            "switches": self._dead_slices + sum(t[_SLICES] for t in self._slots if t is not None),
             "idle_ms": self._idle_us // 1000,
             "gc_runs": self._gc_runs,
             "faults": sum(self._fault_counts.values()),
