@@ -20,9 +20,14 @@ class Line:
     def write(self, s):
         self.out.append(s)
 
-    def typed(self, text, ms=100):
+    def typed(self, text, ms=2000):
+        # Type text; wait until it is all read and answered (prompt, or a JSON line).
         self.inbox.extend(text.encode())
-        yield kernel.sleep(ms)
+        for _ in range(ms // 10):
+            yield kernel.sleep(10)
+            out = "".join(self.out)
+            if not self.inbox and (out.endswith(console.PROMPT) or out.endswith("}\n")):
+                break
         out = "".join(self.out)
         self.out = []
         return out

@@ -41,9 +41,15 @@ def system(io, **kw):
             server(console.main, io, False, True, 5, name="console", **kw)]
 
 
-def typed(io, b, ms=60):
+def typed(io, b, ms=2000):
+    # Type b, then wait (at most ms) until the console has read it all and finished
+    # answering: a prompt after a command, a newline after a JSON reply.
     io.type(b)
-    yield sleep(ms)
+    for _ in range(ms // 5):
+        yield sleep(5)
+        t = io.text()
+        if not io.inbox and (t.endswith(console.PROMPT) or t.endswith("}\n")):
+            break
     return io.take()
 
 
