@@ -107,8 +107,7 @@ def running_kernel():
 class Kernel:
     def __init__(self, trace=64, slow_slice_ms=20, forever=False, idle=None,
                  heap_accounting=None):
-        self._slots = []            # slot -> TCB or None
-        self._gens = []             # slot -> generation of the current/next incarnation
+        self._slots = []            # slot -> TCB (a list), or the next generation (an int) when free
         self._free = []             # free slots
         self._rh = [None] * NPRIO   # ready list heads and tails, one per priority
         self._rt = [None] * NPRIO
@@ -162,13 +161,14 @@ class Kernel:
             raise TypeError("%s() did not return a generator or coroutine" % _fn_name(fn))
         if self._free:
             slot = self._free.pop()
+            gen = self._slots[slot]
         else:
             slot = len(self._slots)
             if slot > _SLOT_MASK:
                 raise MemoryError("task table full")
-            self._slots.append(None)
-            self._gens.append(1)
-        tid = (self._gens[slot] << _SLOT_BITS) | slot
+            self._slots.append(1)
+            gen = 1
+        tid = (gen << _SLOT_BITS) | slot
         if caps is not None:
             caps = tuple(caps)
         if quota is not None:
@@ -509,7 +509,7 @@ class Kernel:
         if slot >= len(self._slots):
             return None
         t = self._slots[slot]
-        if t is None or t[_TID] != tid:
+        if type(t) is not list or t[_TID] != tid:
             return None
         return t
 
@@ -938,9 +938,8 @@ class Kernel:
             if waiters and t in waiters:
                 waiters.remove(t)
         slot = tid & _SLOT_MASK
-        self._slots[slot] = None
         g = (tid >> _SLOT_BITS) + 1
-        self._gens[slot] = g if g < _GEN_LIMIT else 1
+        self._slots[slot] = g if g < _GEN_LIMIT else 1
         self._free.append(slot)
         for name in [n for n, v in self._names.items() if v == tid]:
             del self._names[name]
@@ -959,7 +958,7 @@ class Kernel:
             t[i] = t[i + 1] = None
         t[_MQN] = 0
         for c in self._slots:
-            if c is not None and c[_STATE] == _REPLYB and c[_WAIT] == tid:
+            if type(c) is list and c[_STATE] == _REPLYB and c[_WAIT] == tid:
                 self._wake_fail(c, Dead(tid))
         ext = t[_EXT]
         if ext is not None and ext[0]:
@@ -974,7 +973,7 @@ class Kernel:
 
     def tasks(self):
         # tids of the live tasks, in slot order.
-        return [t[_TID] for t in self._slots if t is not None]
+        return [t[_TID] for t in self._slots if type(t) is list]
 
     def task_info(self, tid):
         # One task as plain data (the same fields ps() prints).
@@ -1022,7 +1021,7 @@ class Kernel:
     def snapshot(self):
         # Everything ps(), stats() and the fault log show, as JSON-serialisable data.
         return {
-            "tasks": [self._info(t) for t in self._slots if t is not None],
+            "tasks": [self._info(t) for t in self._slots if type(t) is list],
             "stats": self.stats(),
             "faults": self.faults(),
         }
@@ -1035,7 +1034,7 @@ class Kernel:
         return {
             "uptime_ms": ticks_diff(ticks_ms(), self._started),
             "tasks": len(self._slots) - len(self._free),
-            "switches": self._dead_slices + sum(t[_SLICES] for t in self._slots if t is not None),
+            "switches": self._dead_slices + sum(t[_SLICES] for t in self._slots if type(t) is list),
             "idle_ms": self._idle_us // 1000,
             "gc_runs": self._gc_runs,
             "faults": sum(self._fault_counts.values()),
