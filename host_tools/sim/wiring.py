@@ -15,7 +15,7 @@ TOML (or JSON with the same structure):
     [[i2c]]                             # replaces the default devices
     bus = 0
     addr = 0x48
-    device = "tmp102"                   # tmp102, mcp9808, 24c32
+    device = "tmp102"                   # tmp102, mcp9808, 24c32, ssd1306
     temp_c = 21.5
 
     [adc]
@@ -39,8 +39,9 @@ from host_tools.errors import MpkError
 DEFAULT_I2C = [
     {"bus": 0, "addr": 0x48, "device": "tmp102", "temp_c": 25.0},
     {"bus": 0, "addr": 0x50, "device": "24c32"},
+    {"bus": 0, "addr": 0x3C, "device": "ssd1306"},
 ]
-DEVICES = ("tmp102", "mcp9808", "24c32")
+DEVICES = ("tmp102", "mcp9808", "24c32", "ssd1306")
 
 
 def load(source, board):
@@ -149,7 +150,7 @@ def parse(data, board, name):
             fail(f"{where}: two devices at address {addr:#04x} on bus {bus}")
         seen.add((bus, addr))
         spec = {"bus": bus, "addr": addr, "device": kind}
-        if kind != "24c32":
+        if kind in ("tmp102", "mcp9808"):
             spec["temp_c"] = float(number(d, "temp_c", where, 25.0, -273))
         out["i2c"].append(spec)
 

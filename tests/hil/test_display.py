@@ -40,18 +40,28 @@ def test_frame_contents():
 
 
 def test_show_goes_through_the_i2c_server():
+    sb = hil.board_sim()
+
     def body():
         d = display.client()
         present = 0x3C in (yield from i2c.client().scan())
+        assert sb is None or present            # the virtual board has a panel at 0x3C
         before = (yield from i2c.client().stats())["transactions"]
+        yield from d.fill(0)
         yield from d.text("hi", 0, 0)
+        yield from d.pixel(127, 63, 1)
         try:
             assert (yield from d.show()) is True
             assert present
             after = (yield from i2c.client().stats())["transactions"]
             assert after - before >= 3                 # setup, window, frame
+            if sb is not None:                         # what the panel now shows
+                panel = sb.i2c_device(0, 0x3C)
+                assert panel.on
+                assert bytes(panel.ram) == bytes((yield from d.frame()))
+                assert panel.ram[7 * 128 + 127] & 0x80     # the bottom-right pixel
         except ServerError as e:
-            # no panel on this bus (the default virtual board has none): a clean error
+            # no panel on this bus (a real board without one): a clean error
             assert not present and e.code == "io" and "0x3c" in e.text, e
         assert (yield from d.text("still serving", 0, 8))
     hil.run(body, servers=SERVERS)

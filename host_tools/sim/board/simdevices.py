@@ -92,8 +92,70 @@ class EEPROM24C32:
         return bytes(out)
 
 
+class SSD1306:
+    # Solomon SSD1306 128x64 OLED controller on I2C: a control byte starts each
+    # transaction (0x00 commands follow, 0x40 display data follows). Data lands in the
+    # 1 KiB GDDRAM (8 pages of 128 column bytes, bit 0 the top row) at the column/page
+    # window set by commands 0x21/0x22, horizontal addressing mode, as micropython-lib's
+    # ssd1306 driver uses it. `ram` is what the panel would show once `on` is True.
+    WIDTH = 128
+    PAGES = 8
+    ARGS = {0x20: 1, 0x21: 2, 0x22: 2, 0x81: 1, 0x8D: 1, 0xA8: 1, 0xD3: 1, 0xD5: 1,
+            0xD9: 1, 0xDA: 1, 0xDB: 1}
 
-DEVICES = {"tmp102": TMP102, "mcp9808": MCP9808, "24c32": EEPROM24C32}
+    def __init__(self, temp_c=None):
+        self.ram = bytearray(self.WIDTH * self.PAGES)
+        self.on = False
+        self.contrast = 0x7F
+        self.inverted = False
+        self.col0, self.col1, self.page0, self.page1 = 0, self.WIDTH - 1, 0, self.PAGES - 1
+        self.col, self.page = 0, 0
+        self.frames = 0          # data transactions received
+
+    def write(self, data):
+        if not data:
+            return
+        if data[0] & 0x40:
+            self._data(data[1:])
+        else:
+            self._commands(data[1:])
+
+    def read(self, n):
+        # A read returns the status byte: bit 6 set while the display is off.
+        return bytes(((0 if self.on else 0x40),)) * n
+
+    def _commands(self, cmds):
+        i = 0
+        while i < len(cmds):
+            c = cmds[i]
+            args = cmds[i + 1:i + 1 + self.ARGS.get(c, 0)]
+            i += 1 + self.ARGS.get(c, 0)
+            if c in (0xAE, 0xAF):
+                self.on = c == 0xAF
+            elif c in (0xA6, 0xA7):
+                self.inverted = c == 0xA7
+            elif c == 0x81 and args:
+                self.contrast = args[0]
+            elif c == 0x21 and len(args) == 2:
+                self.col0, self.col1 = args[0] & 0x7F, args[1] & 0x7F
+                self.col = self.col0
+            elif c == 0x22 and len(args) == 2:
+                self.page0, self.page1 = args[0] & 7, args[1] & 7
+                self.page = self.page0
+
+    def _data(self, data):
+        self.frames += 1
+        for b in data:
+            self.ram[self.page * self.WIDTH + self.col] = b
+            self.col += 1
+            if self.col > self.col1:
+                self.col = self.col0
+                self.page += 1
+                if self.page > self.page1:
+                    self.page = self.page0
+
+
+DEVICES = {"tmp102": TMP102, "mcp9808": MCP9808, "24c32": EEPROM24C32, "ssd1306": SSD1306}
 
 
 def make(spec):
