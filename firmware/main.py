@@ -23,7 +23,7 @@ def build(image=None, board=None, reset=None):
 
 def run(k):
     r = k.run()
-    if r == "interrupted":
+    if r in ("interrupted", "stopped"):      # Ctrl-C at the REPL, or through the console
         print("mpk: stopped (Ctrl-C); kernel.ps() to look, kernel.running_kernel().run() to resume")
     return r
 
