@@ -39,10 +39,32 @@ def _board_port(args):
     return None
 
 
+def _follow(port, seconds):
+    # No terminal to type into (CI, a pipe): show what the board prints, read-only.
+    import time
+
+    import serial
+
+    start = time.monotonic()
+    deadline = None if seconds is None else start + seconds
+    asked = False
+    with serial.Serial(port, 115200, timeout=0.2) as s:
+        while deadline is None or time.monotonic() < deadline:
+            if not asked and time.monotonic() - start > 2.5:
+                s.write(b"ps\rlog 5\r")     # show the running system once: tasks, sensor log
+                asked = True
+            data = s.read(4096)
+            if data:
+                sys.stdout.write(data.decode("utf-8", "replace"))
+                sys.stdout.flush()
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="make run", description=__doc__.splitlines()[0])
     ap.add_argument("--port", help="serial port of the board")
     ap.add_argument("--sim", action="store_true", help="use a virtual board even if one is plugged in")
+    ap.add_argument("--for", dest="seconds", type=float, default=None,
+                    help="without a terminal: show the console for this many seconds (default: until Ctrl-C)")
     args = ap.parse_args(argv)
     port = _board_port(args)
     vb = None
@@ -58,8 +80,12 @@ def main(argv=None):
         r = subprocess.run([sys.executable, "-m", "host_tools.cli", "deploy", "--port", port], cwd=ROOT, env=env)
         if r.returncode != 0:
             return _fail("deploy failed")
-        print("make run: console of %s (Ctrl-] to leave)" % port)
-        subprocess.run([sys.executable, "-m", "mpremote", "connect", port, "resume", "repl"], cwd=ROOT)
+        if sys.stdin.isatty() and args.seconds is None:
+            print("make run: console of %s (Ctrl-] to leave)" % port)
+            subprocess.run([sys.executable, "-m", "mpremote", "connect", port, "resume", "repl"], cwd=ROOT)
+        else:
+            print("make run: console of %s, read-only (no terminal here; Ctrl-C to stop)" % port)
+            _follow(port, args.seconds)
         return 0
     except KeyboardInterrupt:
         return 0

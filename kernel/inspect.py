@@ -1,7 +1,7 @@
 # Text renderings of the kernel's inspection data, for the REPL and the console.
 
 _COLUMNS = (
-    ("tid", "tid", 6), ("name", "name", 12), ("state", "state", 6), ("waits", "waits", 12),
+    ("tid", "tid", 6), ("name", "name", 14), ("state", "state", 7), ("waits", "waits", 12),
     ("prio", "pri", 3), ("mbox", "mbox", 5), ("msgs_in", "in", 6), ("msgs_out", "out", 6),
     ("slices", "slices", 7), ("cpu_ms", "cpu_ms", 8), ("max_slice_us", "max_us", 7),
     ("heap", "heap", 8), ("faults", "flt", 3),
