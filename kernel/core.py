@@ -194,6 +194,8 @@ class Kernel:
         # allocate (and a method call costs as much as a dozen list stores). This frame
         # is made once per run().
         global _running
+        if self._cur is not None:
+            raise RuntimeError("run() called from inside a task")
         _running = self
         self._stop = False
         rh = self._rh
@@ -318,10 +320,11 @@ class Kernel:
                                     self._timer_del(t)
                                 self._fail(t, Full(dst))
                         elif op == _OP_RECV:
+                            v = None
                             if t[_NOTE] or t[_EXT] is not None:
-                                v = self._recv(t, sc.a)    # notifications, kernel messages
-                                if v is blocked:
-                                    break
+                                v = self._kernel_message(t)   # notification bits first
+                            if v is not None:
+                                pass
                             elif t[_MQN]:
                                 # Take the oldest message from the ring.
                                 h = t[_MQH]
@@ -333,7 +336,7 @@ class Kernel:
                                 h += 1
                                 t[_MQH] = 0 if _MQ + 2 * h >= len(t) else h
                                 t[_MQN] -= 1
-                                if s < 0:
+                                if s < 0:              # a call: its sender now awaits the reply
                                     self._now_awaits_reply(t, ~s)
                                 tr.log(_EV_RECV, t[_TID], v[0])
                             elif sc.a == 0:
@@ -563,7 +566,9 @@ class Kernel:
         self._tr.log(EV_SEND, tid, dst)
         return None
 
-    def _recv(self, t, timeout):
+    def _kernel_message(self, t):
+        # What recv delivers before mailbox messages: pending notification bits, then
+        # kernel messages (monitor "down"). None when there is neither.
         b = t[_NOTE]
         if b:
             t[_NOTE] = 0
@@ -571,32 +576,7 @@ class Kernel:
         ext = t[_EXT]
         if ext is not None and ext[1]:
             return (KERNEL, ext[1].pop(0))
-        n = t[_MQN]
-        if n:
-            h = t[_MQH]
-            i = _MQ + 2 * h
-            s = t[i]
-            m = t[i + 1]
-            t[i] = None
-            t[i + 1] = None
-            h += 1
-            if _MQ + 2 * h >= len(t):
-                h = 0
-            t[_MQH] = h
-            t[_MQN] = n - 1
-            if s < 0:                          # a call: its sender now waits for reply
-                s = ~s
-                self._now_awaits_reply(t, s)
-            self._tr.log(EV_RECV, t[_TID], s)
-            return (s, m)
-        if timeout == 0:
-            self._fail(t, Timeout("recv"))
-            return None
-        t[_STATE] = _RECV
-        t[_WAIT] = None
-        if timeout is not None:
-            self._timer_add(t, timeout)
-        return _BLOCKED
+        return None
 
     def _notify(self, d, bits):
         if d[_STATE] == _RECV:

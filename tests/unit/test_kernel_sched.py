@@ -290,3 +290,16 @@ def test_many_idle_tasks_do_not_slow_the_round_trip_path():
     k.run()
     assert out == list(range(100))
     assert k.stats()["tasks"] == 501
+
+
+def test_run_from_inside_a_task_is_refused():
+    k = kernel.Kernel()
+
+    def confused():
+        yield pass_()
+        k.run()
+
+    tid = k.spawn(confused)
+    assert k.run() == "idle"
+    f = k.faults()[-1]
+    assert f["tid"] == tid and f["type"] == "RuntimeError"
