@@ -289,7 +289,16 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
     with open_board(port, raw=True, soft_reset=False, discover=discover) as b:
         switched = False
         try:
-            out = b.exec(SCAN_CODE, timeout=60)
+            try:
+                out = b.exec(SCAN_CODE, timeout=60)
+            except (BoardExecError, BoardGone) as e:
+                if isinstance(e, BoardExecError) and "MemoryError" not in e.output:
+                    raise
+                # A stopped system keeps its heap (Ctrl-C keeps the kernel's state), so
+                # there may be no room even to compile the scan: read the board again
+                # after a soft reset frees it. A board that is really gone fails here too.
+                b.enter_raw(soft_reset=True)
+                out = b.exec(SCAN_CODE, timeout=60)
             try:
                 scan = ast.literal_eval(out.decode().strip())
             except (ValueError, SyntaxError):

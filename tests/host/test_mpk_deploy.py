@@ -160,3 +160,20 @@ def test_cli_deploy_errors(tmp_path, virtual_board):
     (bad / "servers" / "s00.py").write_text("def broken(:\n")
     p = run_mpk("deploy", "--port", virtual_board.port, "--root", str(bad))
     assert_one_line_error(p, "build failed", "servers/s00.py")
+
+
+def test_redeploy_over_a_stopped_system_that_holds_most_of_the_heap(virtual_board, tmp_path):
+    # Ctrl-C keeps a stopped system's state, so its memory stays taken while mpk reads
+    # the board: here the REPL's globals hold almost all of the heap, leaving no room to
+    # even compile the scan. The deploy must soft-reset and carry on.
+    root = project(tmp_path)
+    D.deploy(port=virtual_board.port, root=root, log=quiet)
+    with open_board(virtual_board.port) as b:
+        free = b.exec("import gc\nHOG = []\ntry:\n while True:\n  HOG.append(bytearray(256))\n"
+                      "except MemoryError:\n del HOG[-8:]\ngc.collect()\nprint(gc.mem_free())")
+    assert int(free) < 32 * 1024, free
+    (root / "kernel" / "__init__.py").write_text("VERSION = 2\n")
+    virtual_board.clear_output()
+    s = D.deploy(port=virtual_board.port, root=root, log=quiet)
+    assert s["switched"] and s["sent"] == 1
+    virtual_board.wait_output(b"FIRMWARE 2")
