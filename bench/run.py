@@ -11,6 +11,7 @@ import sys
 import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,7 +65,7 @@ def print_table(title, rows, console=None):
     table.add_column("")
     for r in rows:
         mark = "" if r["ok"] is None else ("[green]ok[/green]" if r["ok"] else "[red]MISSED[/red]")
-        table.add_row(r["name"], _fmt(r["value"]), r["unit"], r["goal"], mark)
+        table.add_row(escape(r["name"]), _fmt(r["value"]), r["unit"], escape(r["goal"]), mark)
     console.print(table)
 
 
