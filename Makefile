@@ -19,8 +19,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m host_tools.run
 
+# The unit and host tests, then the on-device HIL suite (tests/hil) on a virtual board
+# through the HIL plugin (host_tools/hil); both run, the target fails if either does.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	@status=0; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider || status=1; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider --board sim tests/hil || status=1; \
+	exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

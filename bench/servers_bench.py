@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def _board(tmpdir):
     sys.path.insert(0, os.path.join(ROOT, "tests", "host"))
     try:
-        import test_hil_sim as h
+        from host_tools.hil import session as h
     finally:
         sys.path.pop(0)
     b = h.Board(tmpdir)

@@ -10,7 +10,9 @@
 # Machine-readable mode, for the host tool (host_tools/console_protocol.py): a line
 # holding PREFIX ("\x1empk:") followed by a JSON request is answered with one line,
 # PREFIX + a JSON reply; such lines are not echoed. Commands: hello, snapshot, ps,
-# trace and log (the last two with {"since": seq}).
+# trace and log (the last two with {"since": seq}), and call ({"to": name, "msg":
+# "<request as a Python literal>", "timeout_ms": n} -> repr of the server's reply; what
+# HIL tests on the host use to talk to a server: host_tools/hil).
 #
 # Ctrl-C: the console takes the serial console's Ctrl-C as data (micropython.kbd_intr(-1))
 # and answers 0x03 by stopping the kernel, so main() returns to the REPL with every task
@@ -36,7 +38,7 @@ from servers.periodic import serve_periodic
 # import host_tools; tests/host/test_console_protocol_agree.py checks they match).
 PREFIX = "\x1empk:"
 JSON_PROTOCOL = 1
-JSON_COMMANDS = ("hello", "snapshot", "ps", "trace", "log")
+JSON_COMMANDS = ("hello", "snapshot", "ps", "trace", "log", "call")
 
 PROMPT = "mpk> "
 TRACE_KEEP = 64          # trace records (with seq numbers) kept for "since" readers
@@ -364,6 +366,8 @@ class Console:
                 data = self.trace_since(args.get("since"))
             elif cmd == "log":
                 data = yield from self.log_since(args.get("since"))
+            elif cmd == "call":
+                data = yield from self.json_call(args)
             elif cmd == "snapshot":
                 data = self.k.snapshot()
                 data["tasks"] = yield from self.ps_records()
@@ -379,6 +383,27 @@ class Console:
             return _encode(rid, False, error=str(e))
         except kernel.IPCError as e:
             return _encode(rid, False, error="%s %s" % (type(e).__name__, e))
+
+    def json_call(self, args):
+        # {"to": name, "msg": literal, "timeout_ms": n} -> repr(reply): the reply keeps its
+        # tuples and bytes; error replies are values, as over IPC.
+        to = args.get("to")
+        if type(to) is not str or not to:
+            raise ServerError(BADREQ, "call needs \"to\": a server name")
+        msg = args.get("msg")
+        msg = _literal(msg) if type(msg) is str else tuple(msg) if type(msg) is list else None
+        if type(msg) is not tuple or not msg:
+            raise ServerError(BADREQ, "call needs \"msg\": a request, e.g. \"('usage',)\"")
+        ms = args.get("timeout_ms", CALL_MS)
+        ms = ms if type(ms) is int and ms > 0 else CALL_MS
+        try:
+            tid = yield kernel.lookup(to, ms)
+        except kernel.Timeout:
+            raise ServerError(NOENT, "no server %s" % to)
+        if tid == self.me:
+            raise ServerError(BADREQ, "the console cannot call itself")
+        r = yield call(tid, msg, ms)
+        return repr(r)
 
     def ps_records(self):
         restarts = {}

@@ -1,0 +1,111 @@
+"""The HIL test modules on the board: compiled with mpy-cross, kept in /hiltests.
+
+The firmware itself (kernel/ servers/ boards/ firmware/) goes to the board with
+`mpk deploy` (host_tools/deploy.py); the test modules sit beside it in /hiltests, which
+the runner puts on sys.path. A sync sends only files whose hash differs and removes
+the ones no longer there, so a rack board that already has them costs one round trip.
+"""
+import base64
+import contextlib
+import fcntl
+import hashlib
+import os
+import subprocess
+
+from host_tools.build import PROJECT_ROOT, mpy_cross_path
+
+BOARD_DIR = "/hiltests"
+CHUNK = 2048            # raw bytes per write: the board compiles every exec in a small heap
+
+SCAN = """\
+import os
+try:
+ import hashlib, binascii
+except ImportError:
+ hashlib = None
+def _h(p):
+ if hashlib is None:
+  return None
+ h = hashlib.sha256()
+ with open(p, 'rb') as f:
+  h.update(f.read())
+ return binascii.hexlify(h.digest()).decode()
+try:
+ _l = [e[0] for e in os.ilistdir(%(d)r) if not e[1] & 0x4000]
+except OSError:
+ _l = None
+print(repr(None if _l is None else dict((n, _h(%(d)r + '/' + n)) for n in _l)))
+""" % {"d": BOARD_DIR}
+
+
+def compile_dir(src_dir, out_dir, extra=()):
+    """Compile every .py of src_dir (and the `extra` files) to out_dir; returns
+    {board file name: (host path of the .mpy, sha256 hex)}. Recompiles only what changed."""
+    os.makedirs(out_dir, exist_ok=True)
+    exe = mpy_cross_path()
+    srcs = [os.path.join(src_dir, f) for f in sorted(os.listdir(src_dir)) if f.endswith(".py")]
+    srcs += list(extra)
+    out = {}
+    for src in srcs:
+        name = os.path.basename(src)[:-3] + ".mpy"
+        with open(src, "rb") as f:
+            key = hashlib.sha256(f.read()).hexdigest()[:16]
+        dst = os.path.join(out_dir, "%s.%s.mpy" % (name[:-4], key))
+        if not os.path.isfile(dst):
+            try:
+                rel = os.path.relpath(src, PROJECT_ROOT)
+            except ValueError:
+                rel = src
+            if rel.startswith(".."):
+                rel = os.path.basename(src)
+            tmp = dst + ".%d.tmp" % os.getpid()
+            p = subprocess.run([exe, "-o", tmp, "-s", rel.replace(os.sep, "/"), src],
+                               capture_output=True, text=True, timeout=60)
+            if p.returncode != 0:
+                lines = [l for l in (p.stderr or p.stdout).splitlines() if l.strip()]
+                raise SyntaxError("%s: %s" % (rel, lines[-1] if lines else "mpy-cross failed"))
+            os.replace(tmp, dst)
+        with open(dst, "rb") as f:
+            out[name] = (dst, hashlib.sha256(f.read()).hexdigest())
+    return out
+
+
+def sync(board, files):
+    """Make /hiltests on the board hold exactly `files` (from compile_dir).
+    board: a HilBoard (exec). Returns the number of files sent."""
+    import ast
+
+    have = ast.literal_eval(board.exec(SCAN, timeout=30).strip())
+    if have is None:
+        board.exec("import os\nos.mkdir(%r)" % BOARD_DIR)
+        have = {}
+    stale = [n for n in have if n not in files]
+    if stale:
+        board.exec("import os\n" + "\n".join("os.remove(%r)" % (BOARD_DIR + "/" + n) for n in stale))
+    sent = 0
+    for name, (path, digest) in sorted(files.items()):
+        if have.get(name) == digest:
+            continue
+        with open(path, "rb") as f:
+            data = f.read()
+        target = BOARD_DIR + "/" + name
+        board.exec("from binascii import a2b_base64 as _d\nf = open(%r, 'wb')" % (target + ".new"))
+        for i in range(0, len(data), CHUNK):
+            board.exec("f.write(_d(%r))" % base64.b64encode(data[i:i + CHUNK]).decode())
+        board.exec("f.close()\nimport os\ntry:\n os.rename(%r, %r)\nexcept OSError:\n os.remove(%r)\n os.rename(%r, %r)"
+                   % (target + ".new", target, target, target + ".new", target))
+        sent += 1
+    return sent
+
+
+@contextlib.contextmanager
+def build_lock(root=PROJECT_ROOT):
+    """One build of build/<board>/ at a time (parallel xdist workers deploy at once)."""
+    d = os.path.join(str(root), "build")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, ".hil-build.lock"), "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)

@@ -1,0 +1,620 @@
+"""One board prepared for HIL tests, and a system image running on it.
+
+HilBoard(label, port=None, sim=False, ...).start():
+
+  1. a virtual board is started (sim=True: pico, wired as boards/sim.py HIL_WIRING, its
+     flash in workdir) or the port is opened; whatever runs is stopped (Ctrl-C);
+  2. with flash=True (always for a virtual board started here) the firmware is deployed
+     with `mpk deploy` (host_tools/deploy.py: incremental, atomic, no reset);
+  3. /main.py is renamed /main.py.hil-off for the session, so no reset (ours, or the
+     watchdog's) starts the system image behind the tests' back; if it was there when we
+     came, the board is hard-reset once (a watchdog the image started cannot be stopped
+     any other way). close() puts /main.py back and soft-resets: the board runs its
+     firmware again;
+  4. tests/hil/*.py, compiled, are synced to /hiltests (files.py);
+  5. the board says what it is (os.uname(), simboard): its board definition gives the
+     features needs() checks.
+
+run_test(module, name, timeout) soft-resets, runs the test through the raw REPL and
+returns a Result. A test still running at its timeout is stopped with Ctrl-C; if the
+board does not answer, it is hard-reset (a virtual board is power-cycled; a real one gets
+--board-reset-cmd, else an RTS pulse, which resets ESP32 boards on a USB-serial bridge).
+A board whose port fails or vanishes is waited for (reconnect_s: a board that
+re-enumerates after a reset comes back); if it stays away it is dead: BoardGone, and
+every later call raises BoardGone at once with the same reason.
+"""
+import ast
+import os
+import select
+import shlex
+import subprocess
+import sys
+import time
+
+import serial
+from mpremote.transport import TransportError
+
+from host_tools.build import PROJECT_ROOT
+from host_tools.errors import MpkError
+from host_tools.hil import collect, files
+
+HIL_DIR = os.path.join(str(PROJECT_ROOT), "tests", "hil")
+SERIAL_ERRORS = (serial.SerialException, OSError, TransportError, ValueError, TypeError)
+
+RUN = """\
+import sys
+if %(dir)r not in sys.path:
+    sys.path.append(%(dir)r)
+try:
+    import %(mod)s as _m
+    _m.%(name)s()
+except BaseException:
+    try:
+        _h = sys.modules.get('hil')
+        _k = _h and _h.kernel()
+        if _k is not None:
+            from kernel.inspect import format_trace as _ft
+            print('\\x1ehil-trace')
+            print(_ft(_k.trace_events(12)))
+            for _f in _k.faults()[-3:]:
+                print('fault: %%s %%s %%s' %% (_f['name'], _f['type'], _f['text']))
+    except Exception:
+        pass
+    raise
+print('\\x1ehil-ok')
+"""
+
+PROBE = """\
+import os, sys
+u = os.uname()
+try:
+    import simboard
+    s = simboard.NAME
+except ImportError:
+    s = None
+def _e(p):
+    try:
+        os.stat(p)
+        return True
+    except OSError:
+        return False
+print(repr((u[0], u[4], s, _e('/main.py'), _e('/main.py.hil-off'), _e('/mpk/active'))))
+"""
+
+MAIN_OFF = """\
+import os
+try:
+    os.remove('/main.py.hil-off')
+except OSError:
+    pass
+try:
+    os.rename('/main.py', '/main.py.hil-off')
+except OSError:
+    pass
+"""
+
+MAIN_ON = """\
+import os
+try:
+    os.stat('/main.py')
+except OSError:
+    try:
+        os.rename('/main.py.hil-off', '/main.py')
+    except OSError:
+        pass
+"""
+
+
+class BoardGone(MpkError):
+    """The board vanished (or stopped answering for good); its remaining tests fail."""
+
+
+class BoardLost(MpkError):
+    """The board dropped off and came back: the test in progress could not finish."""
+
+
+class BoardExecFailed(MpkError):
+    def __init__(self, err, out=""):
+        self.err, self.out = err, out
+        lines = [l for l in err.strip().splitlines() if l.strip()]
+        super().__init__("board raised " + (lines[-1] if lines else "an exception"))
+
+
+class Result:
+    """What a test did on the board. status: passed, failed, timeout."""
+
+    def __init__(self, status, out="", err="", trace="", seconds=0.0, note=""):
+        self.status, self.out, self.err, self.trace = status, out, err, trace
+        self.seconds, self.note = seconds, note
+
+
+def _short(exc):
+    text = str(exc).strip().splitlines()
+    return text[-1] if text else type(exc).__name__
+
+
+def label_for_port(port):
+    """A short name for a port: /dev/ttyACM0 -> ttyACM0, /dev/pts/3 -> pts3."""
+    p = port.rstrip("/")
+    if p.startswith("/dev/pts/"):
+        return "pts" + p[len("/dev/pts/"):]
+    return os.path.basename(p) or p
+
+
+class HilBoard:
+    def __init__(self, label, port=None, sim=False, workdir=None, flash=False, wiring=None,
+                 reconnect_s=5.0, reset_cmd=None, extra_features=(), hil_dir=HIL_DIR, log=None,
+                 extra_files=()):
+        self.label = label
+        self.port = port
+        self.sim = sim
+        self.workdir = workdir or os.path.join(str(PROJECT_ROOT), "build", "hil")
+        self.flash = flash or sim
+        self.wiring = wiring
+        self.reconnect_s = reconnect_s
+        self.reset_cmd = reset_cmd
+        self.extra_features = tuple(extra_features)
+        self.hil_dir = hil_dir
+        self.extra_files = tuple(extra_files)
+        self.log = log or (lambda msg: None)
+        self.vb = None
+        self.conn = None
+        self.t = None
+        self.dead = None
+        self.name = None            # board definition name: sim, pico, pico_w, esp32, ...
+        self.machine = None
+        self.features = set()
+        self.has_firmware = None
+        self.deploy_summary = None
+        self.main_off = False
+
+    # --- lifecycle ---------------------------------------------------------------------
+    def start(self):
+        try:
+            self._start()
+        except BoardGone:
+            raise
+        except MpkError as e:
+            self.dead = "board %s could not be prepared: %s" % (self.label, e)
+            self._close_conn()
+            raise BoardGone(self.dead) from None
+        except SyntaxError as e:
+            self.dead = "board %s: a test module does not compile: %s" % (self.label, e)
+            raise BoardGone(self.dead) from None
+        return self
+
+    def _start(self):
+        os.makedirs(self.workdir, exist_ok=True)
+        if self.sim:
+            from boards import sim as sim_def
+            from host_tools.sim import VirtualBoard
+
+            img = os.path.join(self.workdir, "%s-flash.img" % self.label)
+            if os.path.exists(img):
+                os.remove(img)      # a fresh board every session
+            self.vb = VirtualBoard(flash=img, board="pico",
+                                   wiring=self.wiring if self.wiring is not None else sim_def.HIL_WIRING).start()
+            self.port = self.vb.port
+        self._connect()
+        sysname, machine, simname, had_main, had_off, active = self._probe()
+        self.machine = machine
+        if self.flash:
+            self._close_conn()
+            from host_tools import deploy
+
+            try:
+                with files.build_lock():
+                    self.deploy_summary = deploy.deploy(port=self.port, log=None, progress=False, reset=False)
+            except MpkError as e:
+                raise MpkError("deploy failed: %s" % e) from None
+            self._connect()
+            active = True
+        self.has_firmware = bool(active)
+        self._exec(MAIN_OFF, 10)
+        self.main_off = True
+        if had_main and not had_off:
+            # It ran the system image when we came: a watchdog may be running.
+            self.hard_reset()
+        self._resolve_name(sysname, machine, simname)
+        compiled = files.compile_dir(self.hil_dir, os.path.join(self.workdir, "mpy"), self.extra_files)
+        files.sync(self, compiled)
+
+    def _resolve_name(self, sysname, machine, simname):
+        if str(PROJECT_ROOT) not in sys.path:
+            sys.path.insert(0, str(PROJECT_ROOT))
+        import boards
+
+        name = "sim" if simname else boards.from_uname(sysname, machine)
+        self.name = name or "unknown"
+        extra = set(self.extra_features)
+        if name:
+            mod = boards.load(name)
+            self.features = collect.features(mod, extra)
+        else:
+            self.features = extra | {"real"}
+
+    def close(self):
+        """Give the board back: /main.py restored, soft reset (its firmware runs again)."""
+        if self.t is not None and self.dead is None and self.main_off:
+            try:
+                self._raw(soft_reset=False)
+                self._exec(MAIN_ON, 10)
+                self.t.exit_raw_repl()
+                self.t.serial.write(b"\x04")
+                self.t.serial.flush()
+            except (MpkError,) + SERIAL_ERRORS:
+                pass
+        self._close_conn()
+        if self.vb is not None:
+            self.vb.stop()
+            self.vb = None
+
+    def describe(self):
+        kind = "virtual %s" % self.name if self.sim else (self.name or "?")
+        return "%s (%s on %s)" % (self.label, kind, self.port)
+
+    # --- connection ----------------------------------------------------------------------
+    def _connect(self):
+        from host_tools.board_conn import connect
+
+        self._close_conn()
+        self.conn = connect(self.port)
+        self.t = self.conn.t
+        self._raw(soft_reset=False)
+
+    def _close_conn(self):
+        if self.conn is not None:
+            try:
+                self.conn.t.close()
+            except Exception:
+                pass
+        self.conn = self.t = None
+
+    def _raw(self, soft_reset):
+        last = None
+        for attempt in range(3):
+            try:
+                self.t.enter_raw_repl(soft_reset=soft_reset, timeout_overall=10)
+                return
+            except TransportError as e:
+                last = e
+                time.sleep(0.2)
+        raise TransportError("could not enter the raw REPL (%s)" % _short(last))
+
+    def check(self):
+        if self.dead:
+            raise BoardGone(self.dead)
+
+    def _lost(self, doing, exc):
+        """The port failed: wait for the board to come back, else declare it dead."""
+        self._close_conn()
+        reason = "%s (%s)" % (doing, _short(exc))
+        deadline = time.monotonic() + self.reconnect_s
+        while time.monotonic() < deadline:
+            if os.path.exists(self.port):
+                try:
+                    self._connect()
+                    raise BoardLost("board %s dropped off while %s and came back" % (self.label, reason))
+                except BoardLost:
+                    raise
+                except (MpkError,) + SERIAL_ERRORS:
+                    self._close_conn()
+            time.sleep(0.2)
+        self.dead = "board %s disappeared while %s" % (self.describe(), reason)
+        raise BoardGone(self.dead)
+
+    # --- raw REPL I/O --------------------------------------------------------------------
+    def _read_until(self, ending, timeout, into=None):
+        """Bytes up to `ending` (dropped), or None after timeout seconds (what came is in
+        `into`, a bytearray, if given). Byte by byte: what follows belongs to mpremote."""
+        ser = self.t.serial
+        buf = into if into is not None else bytearray()
+        deadline = time.monotonic() + timeout
+        while True:
+            if buf.endswith(ending):
+                return bytes(buf[:-len(ending)])
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            if ser.in_waiting or select.select([ser.fileno()], [], [], min(left, 0.5))[0]:
+                b = ser.read(1)
+                if not b:
+                    raise serial.SerialException("the port returned no data (board gone)")
+                buf += b
+
+    def _exec_raw(self, code, timeout):
+        """(stdout, stderr) as text, or raises TimeoutError with what came so far."""
+        self.t.exec_raw_no_follow(code)
+        got = bytearray()
+        out = self._read_until(b"\x04", timeout, got)
+        if out is None:
+            raise TimeoutError(bytes(got).decode(errors="replace"))
+        err = self._read_until(b"\x04", 10) or b""
+        return out.decode(errors="replace"), err.decode(errors="replace")
+
+    def _exec(self, code, timeout=30):
+        out, err = self._exec_raw(code, timeout)
+        if err:
+            raise BoardExecFailed(err, out)
+        return out
+
+    def exec(self, code, timeout=30):
+        """Run code in the raw REPL, return what it printed; a board-side exception raises
+        BoardExecFailed (with .err, the traceback); a vanished board BoardGone."""
+        self.check()
+        try:
+            return self._exec(code, timeout)
+        except TimeoutError as e:
+            note = self.recover()
+            raise MpkError("no result from board %s within %g s (%s); output so far: %s"
+                           % (self.label, timeout, note, str(e)[-300:])) from None
+        except SERIAL_ERRORS as e:
+            self._lost("running code", e)
+
+    def eval(self, expr, timeout=30):
+        return ast.literal_eval(self.exec("print(repr(%s))" % expr, timeout).strip())
+
+    def _probe(self):
+        return ast.literal_eval(self._exec(PROBE, 10).strip())
+
+    # --- resets --------------------------------------------------------------------------
+    def soft_reset(self):
+        """A fresh interpreter in the raw REPL (boot.py runs, main.py does not)."""
+        self.check()
+        try:
+            self._raw(soft_reset=True)
+        except TransportError:
+            self.hard_reset()
+        except SERIAL_ERRORS as e:
+            self._lost("soft-resetting", e)
+
+    def recover(self):
+        """After a timeout: Ctrl-C; if the board stays silent, a hard reset. Returns what was done."""
+        try:
+            ser = self.t.serial
+            ser.write(b"\x03")
+            ser.flush()
+            got = bytearray()
+            if self._read_until(b"\x04>", 3, got) is not None:
+                self.recovered_output = bytes(got).decode(errors="replace")
+                self._raw(soft_reset=False)
+                return "stopped with Ctrl-C"
+            self.recovered_output = bytes(got).decode(errors="replace")
+        except SERIAL_ERRORS as e:
+            self._lost("stopping a test that timed out", e)
+        self.hard_reset()
+        return "the board did not answer Ctrl-C: hard reset"
+
+    def hard_reset(self):
+        """Reset the board as a power cycle would (see the module doc), back in the raw REPL."""
+        if self.vb is not None:
+            self.vb.clear_output()
+            self.vb.restart()
+            try:
+                self.vb.wait_output(b">>> ", 10)
+            except TimeoutError:
+                pass
+            try:
+                self._raw(soft_reset=False)
+                return
+            except SERIAL_ERRORS as e:
+                self._lost("coming back from a power cycle", e)
+        self._close_conn()
+        if self.reset_cmd:
+            cmd = self.reset_cmd.replace("{port}", shlex.quote(self.port))
+            subprocess.run(cmd, shell=True, timeout=60, capture_output=True)
+        else:
+            try:
+                # ESP32 on a USB-serial bridge: RTS drives EN (esptool's hard reset).
+                s = serial.Serial(self.port, exclusive=True)
+                s.dtr = False
+                s.rts = True
+                time.sleep(0.1)
+                s.rts = False
+                s.close()
+            except (serial.SerialException, OSError):
+                pass
+        deadline = time.monotonic() + max(self.reconnect_s, 3)
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                self._connect()
+                return
+            except (MpkError,) + SERIAL_ERRORS as e:
+                last = e
+                self._close_conn()
+                time.sleep(0.3)
+        self.dead = ("board %s hung and could not be reset (%s); give --board-reset-cmd (e.g. uhubctl) "
+                     "to power-cycle it" % (self.describe(), _short(last) if last else "no answer"))
+        raise BoardGone(self.dead)
+
+    # --- tests ---------------------------------------------------------------------------
+    def run_test(self, module, name, timeout):
+        self.check()
+        self.soft_reset()
+        t0 = time.monotonic()
+        code = RUN % {"dir": files.BOARD_DIR, "mod": module, "name": name}
+        try:
+            out, err = self._exec_raw(code, timeout)
+        except TimeoutError as e:
+            so_far = str(e)
+            self.recovered_output = ""
+            note = self.recover()
+            extra = self.recovered_output.replace("\x04", "\n").strip()
+            return Result("timeout", so_far, extra, "", time.monotonic() - t0,
+                          "timed out after %g s on board %s: %s" % (timeout, self.label, note))
+        except SERIAL_ERRORS as e:
+            self._lost("running %s::%s" % (module, name), e)
+        out, _, trace = out.partition("\x1ehil-trace")
+        seconds = time.monotonic() - t0
+        if err or "\x1ehil-ok" not in out:
+            return Result("failed", out, err, trace.strip(), seconds)
+        return Result("passed", out.replace("\x1ehil-ok", "").rstrip(), "", "", seconds)
+
+
+def sim_board(workdir, label="sim0", **kw):
+    """A started virtual board with the firmware and the HIL modules on it."""
+    return HilBoard(label, sim=True, workdir=workdir, **kw).start()
+
+
+class Board(HilBoard):
+    """For bench/servers_bench.py: Board(tmpdir) is a started virtual board with the
+    firmware deployed and tests/hil in /hiltests; exec(), soft_reset(), close()."""
+
+    def __init__(self, tmpdir):
+        super().__init__("bench", sim=True, workdir=tmpdir)
+        self.start()
+
+    def close(self):
+        self.main_off = False      # a throwaway board: no need to restore it
+        super().close()
+
+
+BOOT = """\
+import sys
+if %(dir)r not in sys.path:
+    sys.path.append(%(dir)r)
+from firmware import main as _fw, system as _sy
+_img = dict(_sy.IMAGE)
+_img['tasks'] = [t for t in _sy.IMAGE['tasks'] if t['name'] not in %(drop)r]
+_k = _fw.build(_img, reset=lambda why: print('hil: the supervisor asked for a board reset:', why))
+print('\\x1ehil-system-up')
+_fw.run(_k)
+"""
+
+
+class BoardServerError(MpkError):
+    """A server on the board answered ("err", code, text)."""
+
+    def __init__(self, server, code, text):
+        self.server, self.code, self.text = server, code, text
+        super().__init__("%s: %s: %s" % (server, code, text))
+
+
+class KernelSystem:
+    """The system image (firmware/system.py) running on a board, started from the raw
+    REPL without the tasks in `drop` (the watchdog by default: a WDT cannot be stopped, and
+    would reset the board during the next tests). Its console server reads the serial
+    line, so the host talks to it in the console's JSON mode (host_tools/console_protocol.py):
+
+        ks.call("fs", "usage")            # -> the fs server's reply, e.g. (0, 131072)
+        ks.call("gpio", "claim", "GP2", "out")
+        ks.ps(), ks.log(), ks.snapshot()  # as mpk ps / mpk log see them
+
+    An error reply raises BoardServerError (.code, .text). stop() stops the kernel (Ctrl-C,
+    which the console turns into a stop) and leaves the board in the raw REPL.
+    """
+
+    def __init__(self, board, drop=("watchdog",)):
+        self.board = board
+        self.drop = tuple(drop)
+        self.output = bytearray()   # what the system printed besides the replies
+        self.running = False
+        self.ended = None           # the board's traceback if the system stopped by itself
+        self.rid = 0
+
+    def start(self, timeout=20):
+        from host_tools import console_protocol as cp
+
+        b = self.board
+        b.check()
+        self.scanner = cp.ReplyScanner()
+        try:
+            b.t.exec_raw_no_follow(BOOT % {"dir": files.BOARD_DIR, "drop": self.drop})
+            got = bytearray()
+            out = b._read_until(b"\x1ehil-system-up", timeout, got)
+        except SERIAL_ERRORS as e:
+            b._lost("starting the system image", e)
+        if out is None:
+            if b"\x04" in got:
+                err = b._read_until(b"\x04", 5) or b""
+                raise MpkError("the system image did not start on board %s: %s" % (
+                    b.label, (err.decode(errors="replace").strip().splitlines() or ["?"])[-1]))
+            b.recover()
+            raise MpkError("the system image did not start on board %s within %g s" % (b.label, timeout))
+        self.running = True
+        self.hello = self.request("hello", timeout=5)
+        return self
+
+    def _read_reply(self, rid, timeout):
+        b = self.board
+        ser = b.t.serial
+        deadline = time.monotonic() + timeout
+        line = bytearray()
+        while time.monotonic() < deadline:
+            if not (ser.in_waiting or select.select([ser.fileno()], [], [], 0.2)[0]):
+                continue
+            c = ser.read(1)
+            if not c:
+                raise serial.SerialException("the port returned no data (board gone)")
+            if c == b"\x04":        # the exec ended: the system stopped by itself
+                err = b._read_until(b"\x04", 5) or b""
+                self.running = False
+                self.ended = err.decode(errors="replace")
+                raise MpkError("the system on board %s stopped: %s" % (
+                    b.label, (self.ended.strip().splitlines() or ["it returned"])[-1]))
+            line += c
+            if c == b"\n":
+                replies, other = self.scanner.feed(bytes(line))
+                line = bytearray()
+                self.output += other
+                for r in replies:
+                    if r.get("id") == rid:
+                        return r
+        return None
+
+    def request(self, cmd, args=None, timeout=5):
+        """One JSON-mode request; returns its data, raises MpkError for an error reply."""
+        from host_tools import console_protocol as cp
+
+        b = self.board
+        b.check()
+        if not self.running:
+            raise MpkError("the system on board %s is not running" % b.label)
+        self.rid += 1
+        try:
+            b.t.serial.write(cp.encode_request(self.rid, cmd, args))
+            b.t.serial.flush()
+            r = self._read_reply(self.rid, timeout)
+        except SERIAL_ERRORS as e:
+            self.running = False
+            b._lost("talking to the console server", e)
+        if r is None:
+            raise MpkError("no answer from the console server on board %s within %g s (%s)" % (b.label, timeout, cmd))
+        if not r.get("ok"):
+            raise MpkError("console server on board %s: %s" % (b.label, r.get("error")))
+        return r.get("data")
+
+    def call(self, server, op, *args, timeout=2.0):
+        """Send (op, *args) to the server registered as `server`; return its reply."""
+        data = self.request("call", {"to": server, "msg": repr((op,) + tuple(args)),
+                                     "timeout_ms": int(timeout * 1000)}, timeout=timeout + 5)
+        r = ast.literal_eval(data)
+        if type(r) is tuple and len(r) == 3 and r[0] == "err":
+            raise BoardServerError(server, r[1], r[2])
+        return r
+
+    def ps(self):
+        return self.request("ps")
+
+    def log(self, since=0):
+        return self.request("log", {"since": since})
+
+    def snapshot(self):
+        return self.request("snapshot")
+
+    def stop(self):
+        b = self.board
+        if not self.running or b.dead:
+            return
+        self.running = False
+        try:
+            b.t.serial.write(b"\x03")
+            b.t.serial.flush()
+            got = bytearray()
+            if b._read_until(b"\x04>", 5, got) is None:
+                b.recover()
+                return
+            b._raw(soft_reset=False)     # the prompt was eaten: a fresh one for the next exec
+        except SERIAL_ERRORS as e:
+            b._lost("stopping the system image", e)
