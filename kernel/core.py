@@ -355,6 +355,10 @@ class Kernel:
                                     c = None
                             except Exception:
                                 c = None
+                            # A reply goes to whoever waits on this server under that tid.
+                            # A server that defers replies and so holds two calls from one
+                            # client (the first timed out) cannot tell them apart: the
+                            # sender id names the client, not the call.
                             if c is None:
                                 v = False                  # the caller gave up or died
                             else:
