@@ -13,4 +13,5 @@ COMMAND_MODULES = [
     "deploy",
     "board",
     "inspect",
+    "hil",
 ]

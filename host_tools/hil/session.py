@@ -181,10 +181,16 @@ class HilBoard:
         except SyntaxError as e:
             self.dead = "board %s: a test module does not compile: %s" % (self.label, e)
             raise BoardGone(self.dead) from None
+        except Exception as e:
+            self.dead = "board %s could not be prepared: %s: %s" % (self.label, type(e).__name__, _short(e))
+            self._close_conn()
+            raise BoardGone(self.dead) from None
         return self
 
     def _start(self):
         os.makedirs(self.workdir, exist_ok=True)
+        if str(PROJECT_ROOT) not in sys.path:       # boards/ is read on the host too
+            sys.path.insert(0, str(PROJECT_ROOT))
         if self.sim:
             from boards import sim as sim_def
             from host_tools.sim import VirtualBoard
@@ -220,8 +226,6 @@ class HilBoard:
         files.sync(self, compiled)
 
     def _resolve_name(self, sysname, machine, simname):
-        if str(PROJECT_ROOT) not in sys.path:
-            sys.path.insert(0, str(PROJECT_ROOT))
         import boards
 
         name = "sim" if simname else boards.from_uname(sysname, machine)
@@ -440,7 +444,7 @@ class HilBoard:
             so_far = str(e)
             self.recovered_output = ""
             note = self.recover()
-            extra = self.recovered_output.replace("\x04", "\n").strip()
+            extra = self.recovered_output.replace("\x04", "\n").strip().rstrip(">").strip()
             return Result("timeout", so_far, extra, "", time.monotonic() - t0,
                           "timed out after %g s on board %s: %s" % (timeout, self.label, note))
         except SERIAL_ERRORS as e:

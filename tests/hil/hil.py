@@ -154,6 +154,16 @@ def recv_match(pred, timeout_ms=1000):
             return sender, msg
 
 
+def needs(*features):
+    # @hil.needs("wifi", "i2c"): the host (host_tools/hil/collect.py reads this from the
+    # source) skips the test, with a reason, on a board that lacks one of the features
+    # (its servers, "wifi", "virtual"/"real", its name, ...). On the board it changes nothing.
+    # A module-level NEEDS = ("i2c",) does the same for every test of a module.
+    def deco(fn):
+        return fn
+    return deco
+
+
 def board_sim():
     # The simboard module on the virtual board, else None (real board, unit tests).
     try:

@@ -26,3 +26,16 @@ def test_no_radio_is_unavail():
         assert r[0] == "err" and r[1] == "badreq"
         assert (yield from c.available()) is False
     hil.run(body, servers=("net",))
+
+
+@hil.needs("wifi")
+def test_radio_scan_lists_networks():
+    # Only on a board with a radio (skipped, with the reason, on the virtual board).
+    def body():
+        c = net.client(timeout=10000)
+        assert (yield from c.available()) is True
+        nets = yield from c.scan()
+        assert type(nets) is list, nets
+        for n in nets:
+            assert len(n) == 5 and type(n[0]) is str, n
+    hil.run(body, servers=("net",), timeout_ms=15000)
