@@ -5,7 +5,7 @@
     restart time of a crashed server: fault -> new incarnation registered (ms)
 
 The board side is bench/board_servers.py, run through the same session setup as the HIL
-tests (tests/host/test_hil_sim.py: compiled tree copied to a virtual board).
+tests (host_tools/hil/session.py: compiled tree copied to a virtual board).
 
     python -m bench.servers_bench       # prints the rows; run() returns them
 """

@@ -110,7 +110,7 @@ class VirtualBoard:
         self.stop()
 
     def stop(self):
-        """Power off: stop the interpreter, remove the port and link."""
+        """Power off: stop the interpreter, remove the port and link. Safe to call twice."""
         self._stop = True
         self._wake()
         if self._thread is not None and self._thread is not threading.current_thread():
@@ -158,6 +158,8 @@ class VirtualBoard:
         self._wake()
 
     def _wake(self):
+        if self._wake_w is None:          # already torn down (stop after kill)
+            return
         try:
             os.write(self._wake_w, b"x")
         except (OSError, AttributeError):

@@ -92,6 +92,13 @@ def test_port_is_gone_after_kill(tmp_path):
     port = b.port
     b.kill()
     assert not os.path.exists(port) or run_tool(MPREMOTE, "connect", port, "exec", "1").returncode != 0
+    b.stop()                          # leaving a `with` block after kill() must be harmless
+
+
+def test_stop_after_kill_in_a_with_block(tmp_path):
+    with VirtualBoard(flash=str(tmp_path / "f.img")) as b:
+        b.kill()
+    assert b.flash is None            # torn down once, no error on the second stop
 
 
 def test_corrupt_flash_image_is_refused(tmp_path):
