@@ -158,7 +158,7 @@ class VirtualBoard:
         self._wake()
 
     def _wake(self):
-        if self._wake_w is None:          # already torn down (stop after kill)
+        if getattr(self, "_wake_w", None) is None:   # not set up yet, or torn down already
             return
         try:
             os.write(self._wake_w, b"x")
