@@ -142,6 +142,7 @@ class Kernel:
         self._dead_slices = 0       # slices of tasks that have ended (for stats)
         self._idle_us = 0
         self._gc_runs = 0
+        self._gc_mark = 0           # allocation counter at the last idle collection
         self._started = ticks_ms()
         self._reserve = None
         port.reserve_emergency_buffer(256)
@@ -841,8 +842,6 @@ class Kernel:
             self._idle_fn(min(delay, _IDLE_MAX_MS))
         self._idle_us += ticks_diff(ticks_us(), t0)
         return True
-
-    _gc_mark = 0
 
     # --- accounting -----------------------------------------------------------------
 
