@@ -8,16 +8,17 @@ turns every failure (no board, port busy, board gone, board not answering) into 
 Port selection, in order: `--port`, the `MPK_PORT` variable, the only board found
 by `host_tools.devices.candidate_ports()` (USB VID:PID of known boards, plus running
 virtual boards).
+
+mpremote (and pyserial) are imported on first use, not with this module: importing
+the `mpremote` package costs tens of milliseconds (its __init__ reads the package
+metadata), which commands that never open a board, or open it another way
+(host_tools/quick_repl.py), should not pay.
 """
 import contextlib
 import errno
 import os
 import struct
 import time
-
-import serial
-from mpremote.transport import TransportError, TransportExecError
-from mpremote.transport_serial import SerialTransport
 
 from host_tools.errors import MpkError
 
@@ -79,6 +80,8 @@ class Board:
     # --- raw REPL -----------------------------------------------------------------
     def enter_raw(self, soft_reset=False):
         """Stop whatever runs (Ctrl-C) and enter the raw REPL; optionally soft-reset first."""
+        from mpremote.transport import TransportError
+
         with self.guard("entering the raw REPL"):
             for attempt in range(3):
                 try:
@@ -118,6 +121,9 @@ class Board:
 
     def hard_reset(self):
         """machine.reset(): the board reboots (the port may vanish for a moment)."""
+        import serial
+        from mpremote.transport import TransportError
+
         with self.guard("resetting"):
             try:
                 self.t.exec_raw_no_follow("import machine\nmachine.reset()")
@@ -128,6 +134,10 @@ class Board:
     @contextlib.contextmanager
     def guard(self, doing):
         """Turn transport failures while `doing` into one-line errors."""
+        # A Board exists only once connect() has imported these.
+        import serial
+        from mpremote.transport import TransportError, TransportExecError
+
         try:
             yield
         except MpkError:
@@ -183,6 +193,10 @@ class BoardExecError(MpkError):
 
 def connect(port):
     """Open the serial port with mpremote's transport; one-line errors."""
+    import serial
+    from mpremote.transport import TransportError
+    from mpremote.transport_serial import SerialTransport
+
     if not port.startswith(("socket://", "rfc2217://", "loop://")) and not os.path.exists(port):
         raise MpkError("no board at %s (the port does not exist)" % port)
     try:

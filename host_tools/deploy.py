@@ -17,7 +17,7 @@ import sys
 import time
 
 from host_tools import build as build_mod
-from host_tools.board_conn import BoardExecError, BoardGone, open_board
+from host_tools.board_conn import BoardExecError, BoardGone, open_board, select_port
 from host_tools.devices import decode_mpy
 from host_tools.errors import MpkError
 
@@ -46,19 +46,19 @@ def _h(p):
     break
    h.update(_m[:n])
  return binascii.hexlify(h.digest())[:%(hl)d].decode()
-def _w(d, r, out):
+def _w(d, t, r):
  try:
   it = os.ilistdir(d)
  except OSError:
-  return None
+  print('N', t)
+  return
  for e in it:
   p = d + '/' + e[0]
   if e[1] & 0x4000:
-   out[r + e[0] + '/'] = None
-   _w(p, r + e[0] + '/', out)
+   print('D', t, r + e[0] + '/')
+   _w(p, t, r + e[0] + '/')
   else:
-   out[r + e[0]] = (_h(p), os.stat(p)[6])
- return out
+   print('F', t, _h(p), e[3] if len(e) > 3 and e[3] >= 0 else os.stat(p)[6], r + e[0])
 def _f(p):
  try:
   return (_h(p), os.stat(p)[6])
@@ -78,10 +78,19 @@ try:
  _fs = (_s[0], _s[3], _s[2])
 except Exception:
  _fs = None
-print(repr({'active': _a, 'a': _w('%(d)sa', '', {}), 'b': _w('%(d)sb', '', {}),
- 'root': {'boot.py': _f('/boot.py'), 'main.py': _f('/main.py')},
+_k = sys.modules.get('kernel')
+try:
+ _k = _k.running_kernel() is not None
+except Exception:
+ _k = False
+_w('%(d)sa', 'a', '')
+_w('%(d)sb', 'b', '')
+print(repr({'active': _a, 'root': {'boot.py': _f('/boot.py'), 'main.py': _f('/main.py')},
  'fs': _fs, 'mpy': getattr(sys.implementation, '_mpy', None), 'platform': sys.platform,
- 'machine': _um, 'hash': hashlib is not None}))
+ 'machine': _um, 'hash': hashlib is not None, 'kernel': _k}))
+for _n in ('_b', '_m', '_h', '_w', '_f', '_a', '_um', '_s', '_fs', '_k'):
+ globals().pop(_n, None)
+del _n
 """ % {"hl": HASH_LEN, "d": SLOT_DIR}
 
 WRITE_PRELUDE = """\
@@ -278,58 +287,184 @@ def _send_files(board, items, progress):
     flush()
 
 
+def parse_scan(out):
+    """SCAN_CODE's output -> the scan dict plan() takes.
+
+    One line per entry of the two trees, printed as the board walks them (a stopped
+    system may hold most of the heap: no big string is built on the board):
+    `F tree hash size path`, `D tree path/`, `N tree` (no such tree); then a dict
+    literal with the rest. Trees become {path: (hash, size)} with None for dirs.
+    """
+    try:
+        lines = out.decode().strip().splitlines()
+        scan = ast.literal_eval(lines[-1])
+        trees = {"a": {}, "b": {}}
+        for line in lines[:-1]:
+            kind, rest = line.rstrip("\r").split(" ", 1)
+            if kind == "F":
+                t, h, size, path = rest.split(" ", 3)
+                trees[t][path] = (None if h == "None" else h, int(size))
+            elif kind == "D":
+                t, path = rest.split(" ", 1)
+                trees[t][path] = None
+            elif kind == "N":
+                trees[rest] = None
+            else:
+                raise ValueError(line)
+        scan.update(trees)
+        return scan
+    except (ValueError, SyntaxError, IndexError, KeyError):
+        raise MpkError("unexpected answer from the board while reading its files") from None
+
+
+def _quick_scan(port):
+    """Stop the board and read it in one round trip over the light client.
+
+    Returns (open QuickRepl in the raw REPL, scan), or (None, None) when the slower,
+    sturdier path should read the board instead (no answer in time, no heap left for
+    the scan): that path soft-resets if needed and reports errors in its own words.
+    """
+    from host_tools.quick_repl import QuickRepl
+
+    q = QuickRepl(port)
+    try:
+        q.enter_raw()
+        return q, parse_scan(q.exec(SCAN_CODE, timeout=60))
+    except (BoardExecError, BoardGone) as e:
+        q.close()
+        return None, None
+    except BaseException:
+        q.close()
+        raise
+
+
+def _let_run(q, scan, reset):
+    """After a deploy that wrote nothing: let the board run its firmware again.
+
+    The scan stopped it with Ctrl-C, which keeps the kernel and every task as they
+    were; if a kernel was running, it is resumed (RESUME_CODE at the REPL, as
+    `mpk ps` does), else the board is soft-reset, which starts the firmware.
+    Returns "resumed", "reset" or "stopped" (reset=False: left at the REPL).
+    """
+    from host_tools.console_protocol import RESUME_CODE
+
+    if not reset:
+        return "stopped"
+    if scan and scan.get("kernel"):
+        q.resume(RESUME_CODE)
+        return "resumed"
+    q.soft_reset()
+    return "reset"
+
+
+def _build_and_plan(scan, board_name, root, log):
+    mpy_ver, mpy_sub, arch = decode_mpy(scan.get("mpy"))
+    name = board_name or board_name_from_info(scan.get("platform"), scan.get("machine"))
+    manifest = build_mod.build(
+        board=name, arch=arch or build_mod.arch_for_board(name, root),
+        mpy_version="%s.%s" % (mpy_ver, mpy_sub) if mpy_ver is not None else None, root=root)
+    p = plan(manifest, scan)
+    if not scan.get("hash"):
+        log("note: the board has no hashlib: every file is sent")
+    return name, manifest, p
+
+
 def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, progress=True,
            reset=True, discover=None, _hook=None):
-    """Deploy and return a summary dict. `_hook(stage, board)` lets tests interrupt at a stage."""
+    """Deploy and return a summary dict. `_hook(stage, board)` lets tests interrupt at a stage.
+
+    The board is read first, in one round trip (host_tools/quick_repl.py: Ctrl-C, raw
+    REPL, SCAN_CODE). Nothing to change: the stopped system is resumed as it was (or
+    soft-reset when no kernel was running) and the deploy ends there. Otherwise the
+    board is soft-reset into the raw REPL (a clean heap) through mpremote's transport
+    and the plan is applied.
+    """
     t0 = time.monotonic()
     hook = _hook or (lambda stage, board: None)
-    summary = {}
-    # Enter the raw REPL with a bare Ctrl-C (fast: a no-change deploy touches nothing);
-    # soft-reset first only when there is something to write, for a clean heap.
-    with open_board(port, raw=True, soft_reset=False, discover=discover) as b:
-        switched = False
+    note = log or (lambda *a: None)
+    port = select_port(port, discover)
+    summary, planned = {}, None
+    q, scan = _quick_scan(port)
+    if q is not None:
+        with q:
+            try:
+                planned = name, manifest, p = _build_and_plan(scan, board_name, root, note)
+                summary = _summary(port, name, manifest, p)
+                if p["up_to_date"]:
+                    summary["up_to_date"] = True
+                    summary["after"] = _let_run(q, scan, reset)
+                else:
+                    _check_space(p)
+            except BoardGone as e:
+                raise MpkError("%s; nothing was written: the board still boots its previous firmware" % e) from None
+            except BaseException:
+                # Nothing was written: leave the board as it was found, running.
+                try:
+                    _let_run(q, scan, reset)
+                except MpkError:
+                    pass
+                raise
+    if not summary.get("up_to_date"):
+        summary = _deploy_changes(port, board_name, root, note, progress, reset, hook, planned)
+    summary["seconds"] = time.monotonic() - t0
+    if log:
+        log(format_summary(summary))
+    return summary
+
+
+def _summary(port, name, manifest, p):
+    return {
+        "port": port, "board": name, "build_id": manifest["build_id"], "tree": p["target"],
+        "sent": len(p["send"]) + len(p["root_send"]), "copied": len(p["copy"]),
+        "skipped": len(p["skip"]), "removed": len([r for r in p["remove"] if r != ".built"]),
+        "bytes": p["send_bytes"], "switched": False,
+    }
+
+
+def _check_space(p):
+    if p["free_bytes"] is not None and p["need_bytes"] > p["free_bytes"]:
+        raise MpkError(
+            "flash full: the new firmware needs %s more but the board has %s free; nothing was "
+            "written (free space with `mpk rm`, or make the firmware smaller)"
+            % (_human(p["need_bytes"]), _human(p["free_bytes"])))
+
+
+def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=None):
+    """The deploy through mpremote's transport: soft reset, write, verify, switch.
+
+    `planned`: (board name, manifest, plan) from the quick read (None: read the board
+    here, after a soft reset when a stopped system left no heap for the scan).
+    """
+    with open_board(port, raw=True, soft_reset=planned is not None) as b:
         try:
-            try:
-                out = b.exec(SCAN_CODE, timeout=60)
-            except (BoardExecError, BoardGone) as e:
-                if isinstance(e, BoardExecError) and "MemoryError" not in e.output:
-                    raise
-                # A stopped system keeps its heap (Ctrl-C keeps the kernel's state), so
-                # there may be no room even to compile the scan: read the board again
-                # after a soft reset frees it. A board that is really gone fails here too.
+            if planned is None:
+                try:
+                    out = b.exec(SCAN_CODE, timeout=60)
+                except (BoardExecError, BoardGone) as e:
+                    if isinstance(e, BoardExecError) and "MemoryError" not in e.output:
+                        raise
+                    # A stopped system keeps its heap (Ctrl-C keeps the kernel's state), so
+                    # there may be no room even to compile the scan: read the board again
+                    # after a soft reset frees it. A board that is really gone fails here too.
+                    b.enter_raw(soft_reset=True)
+                    out = b.exec(SCAN_CODE, timeout=60)
+                scan = parse_scan(out)
+                name, manifest, p = _build_and_plan(scan, board_name, root, log)
+                summary = _summary(b.port, name, manifest, p)
+                if p["up_to_date"]:
+                    summary["up_to_date"] = True
+                    return summary
+                _check_space(p)
                 b.enter_raw(soft_reset=True)
-                out = b.exec(SCAN_CODE, timeout=60)
-            try:
-                scan = ast.literal_eval(out.decode().strip())
-            except (ValueError, SyntaxError):
-                raise MpkError("unexpected answer from the board while reading its files") from None
-            mpy_ver, mpy_sub, arch = decode_mpy(scan.get("mpy"))
-            name = board_name or board_name_from_info(scan.get("platform"), scan.get("machine"))
-            manifest = build_mod.build(
-                board=name, arch=arch or build_mod.arch_for_board(name, root),
-                mpy_version="%s.%s" % (mpy_ver, mpy_sub) if mpy_ver is not None else None, root=root)
-            p = plan(manifest, scan)
-            if not scan.get("hash"):
-                log("note: the board has no hashlib: every file is sent")
-            summary = {
-                "port": b.port, "board": name, "build_id": manifest["build_id"], "tree": p["target"],
-                "sent": len(p["send"]) + len(p["root_send"]), "copied": len(p["copy"]),
-                "skipped": len(p["skip"]), "removed": len([r for r in p["remove"] if r != ".built"]),
-                "bytes": p["send_bytes"], "switched": False,
-            }
-            if p["up_to_date"]:
-                summary["up_to_date"] = True
             else:
-                if p["free_bytes"] is not None and p["need_bytes"] > p["free_bytes"]:
-                    raise MpkError(
-                        "flash full: the new firmware needs %s more but the board has %s free; nothing was "
-                        "written (free space with `mpk rm`, or make the firmware smaller)"
-                        % (_human(p["need_bytes"]), _human(p["free_bytes"])))
-                b.enter_raw(soft_reset=True)
-                hook("planned", b)
-                _apply(b, manifest, p, progress, hook)
-                switched = p["switch"]
-                summary["switched"] = switched
+                # Read already; the board was left stopped in the raw REPL and has just
+                # been soft-reset into it again (a clean heap for the transfer).
+                name, manifest, p = planned
+                summary = _summary(b.port, name, manifest, p)
+            hook("planned", b)
+            _apply(b, manifest, p, progress, hook)
+            summary["switched"] = p["switch"]
+            return summary
         except BoardGone as e:
             raise MpkError(
                 "%s; nothing was switched: the board still boots its previous firmware. "
@@ -346,10 +481,6 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
                     b.soft_reset()
                 except MpkError:
                     pass
-    summary["seconds"] = time.monotonic() - t0
-    if log:
-        log(format_summary(summary))
-    return summary
 
 
 def _apply(b, manifest, p, progress, hook):

@@ -15,3 +15,17 @@ COMMAND_MODULES = [
     "inspect",
     "hil",
 ]
+
+# Subcommand -> the module that registers it, so `mpk deploy` imports only
+# host_tools.commands.deploy (and what that needs), not every command's modules.
+# tests/host/test_mpk_cli.py checks this agrees with what the modules register.
+COMMANDS = {
+    "sim": "sim",
+    "devices": "devices",
+    "flash": "flash",
+    "build": "build",
+    "deploy": "deploy",
+    "run": "board", "repl": "board", "reset": "board", "ls": "board", "cat": "board", "rm": "board",
+    "ps": "inspect", "top": "inspect", "trace": "inspect", "log": "inspect",
+    "hil": "hil",
+}

@@ -1,5 +1,4 @@
 """`mpk deploy`: build if needed, send only what changed, switch atomically, soft-reset."""
-from host_tools import deploy as deploy_mod
 from host_tools.board_conn import add_port_argument
 
 
@@ -7,17 +6,20 @@ def register(sub):
     p = sub.add_parser("deploy", help="build, send only the changed files, switch to the new tree atomically")
     add_port_argument(p)
     p.add_argument("--board", default=None, help="board definition (default: from what the board reports)")
-    p.add_argument("--no-reset", action="store_true", help="do not soft-reset the board at the end")
+    p.add_argument("--no-reset", action="store_true",
+                   help="do not soft-reset (or, with nothing to change, resume) the board at the end")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--root", default=None, help="project root (default: this checkout)")
     p.set_defaults(func=run)
 
 
 def run(args):
-    import json
+    from host_tools import deploy as deploy_mod
 
     s = deploy_mod.deploy(port=args.port, board_name=args.board, reset=not args.no_reset,
                           log=None if args.json else print, root=args.root or deploy_mod.build_mod.PROJECT_ROOT)
     if args.json:
+        import json
+
         print(json.dumps(s))
     return 0
