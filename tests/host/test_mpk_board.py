@@ -74,8 +74,10 @@ def test_port_busy_is_one_line(virtual_board):
 def test_vanished_board_is_one_line(tmp_path):
     from host_tools.sim import VirtualBoard
 
-    vb = VirtualBoard(flash=None, board="pico").start()
-    port = vb.port
+    # Through a link of its own: the pty number itself may be reused at once by
+    # another board on this machine.
+    port = str(tmp_path / "ttyVANISHED")
+    vb = VirtualBoard(flash=None, board="pico", link=port).start()
     vb.kill()
     assert_one_line_error(run_mpk("ls", "--port", port), "no board at")
 
