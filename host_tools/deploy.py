@@ -18,7 +18,7 @@ import time
 
 from host_tools import build as build_mod
 from host_tools.board_conn import BoardExecError, BoardGone, open_board, select_port
-from host_tools.devices import decode_mpy
+from host_tools.mpy_arch import decode_mpy
 from host_tools.errors import MpkError
 
 SLOT_DIR = "/mpk/"
@@ -46,7 +46,7 @@ def _h(p):
     break
    h.update(_m[:n])
  return binascii.hexlify(h.digest())[:%(hl)d].decode()
-def _w(d, t, r):
+def _w(d, t, r, x):
  try:
   it = os.ilistdir(d)
  except OSError:
@@ -56,9 +56,9 @@ def _w(d, t, r):
   p = d + '/' + e[0]
   if e[1] & 0x4000:
    print('D', t, r + e[0] + '/')
-   _w(p, t, r + e[0] + '/')
+   _w(p, t, r + e[0] + '/', x)
   else:
-   print('F', t, _h(p), e[3] if len(e) > 3 and e[3] >= 0 else os.stat(p)[6], r + e[0])
+   print('F', t, _h(p) if x else '?', e[3] if len(e) > 3 and e[3] >= 0 else os.stat(p)[6], r + e[0])
 def _f(p):
  try:
   return (_h(p), os.stat(p)[6])
@@ -83,12 +83,13 @@ try:
  _k = _k.running_kernel() is not None
 except Exception:
  _k = False
-_w('%(d)sa', 'a', '')
-_w('%(d)sb', 'b', '')
+_x = (_a or '').split()[:1]
+_w('%(d)sa', 'a', '', _all or _x == ['a'])
+_w('%(d)sb', 'b', '', _all or _x == ['b'])
 print(repr({'active': _a, 'root': {'boot.py': _f('/boot.py'), 'main.py': _f('/main.py')},
  'fs': _fs, 'mpy': getattr(sys.implementation, '_mpy', None), 'platform': sys.platform,
  'machine': _um, 'hash': hashlib is not None, 'kernel': _k}))
-for _n in ('_b', '_m', '_h', '_w', '_f', '_a', '_um', '_s', '_fs', '_k'):
+for _n in ('_b', '_m', '_h', '_w', '_f', '_a', '_um', '_s', '_fs', '_k', '_x', '_all'):
  globals().pop(_n, None)
 del _n
 """ % {"hl": HASH_LEN, "d": SLOT_DIR}
@@ -113,7 +114,21 @@ def _C(s, d):
     o.write(_m[:n])
 """
 
+# The quick read hashes only the running tree (and /boot.py, /main.py): when nothing
+# changed, that is all the answer needs. The idle tree is listed with '?' for hashes,
+# and hashed (HASH_TREES_CODE) only when something is to be written into it.
+QUICK_SCAN_CODE = "_all = 0\n" + SCAN_CODE
+SCAN_CODE = "_all = 1\n" + SCAN_CODE
+
 VERIFY_PRELUDE = SCAN_CODE.split("def _w(")[0]
+
+# Hash whole trees (the _w walker of SCAN_CODE): "F tree hash size path" lines as the scan's.
+HASH_TREES_CODE = SCAN_CODE.split("def _f(")[0] + """\
+#TREES
+for _n in ('_b', '_m', '_h', '_w', '_all'):
+ globals().pop(_n, None)
+del _n
+"""
 
 
 def board_name_from_info(platform, machine):
@@ -294,27 +309,55 @@ def parse_scan(out):
     system may hold most of the heap: no big string is built on the board):
     `F tree hash size path`, `D tree path/`, `N tree` (no such tree); then a dict
     literal with the rest. Trees become {path: (hash, size)} with None for dirs.
+    A hash of '?' was not computed (QUICK_SCAN_CODE: the idle tree); such trees are
+    listed in scan["unhashed"] for hash_trees().
     """
     try:
         lines = out.decode().strip().splitlines()
         scan = ast.literal_eval(lines[-1])
-        trees = {"a": {}, "b": {}}
-        for line in lines[:-1]:
-            kind, rest = line.rstrip("\r").split(" ", 1)
-            if kind == "F":
-                t, h, size, path = rest.split(" ", 3)
-                trees[t][path] = (None if h == "None" else h, int(size))
-            elif kind == "D":
-                t, path = rest.split(" ", 1)
-                trees[t][path] = None
-            elif kind == "N":
-                trees[rest] = None
-            else:
-                raise ValueError(line)
-        scan.update(trees)
+        scan.update(_parse_tree_lines(lines[:-1]))
+        unhashed = sorted(t for t in ("a", "b") if scan[t] and any(
+            v is not None and v[0] == "?" for v in scan[t].values()))
+        if unhashed:
+            scan["unhashed"] = unhashed
         return scan
-    except (ValueError, SyntaxError, IndexError, KeyError):
+    except (ValueError, SyntaxError, IndexError, KeyError, AttributeError):
         raise MpkError("unexpected answer from the board while reading its files") from None
+
+
+def _parse_tree_lines(lines):
+    """`F tree hash size path`, `D tree path/`, `N tree` lines -> {tree: {path: (hash, size) or None}}."""
+    trees = {"a": {}, "b": {}}
+    for line in lines:
+        kind, rest = line.rstrip("\r").split(" ", 1)
+        if kind == "F":
+            t, h, size, path = rest.split(" ", 3)
+            trees[t][path] = (None if h == "None" else h, int(size))
+        elif kind == "D":
+            t, path = rest.split(" ", 1)
+            trees[t][path] = None
+        elif kind == "N":
+            trees[rest] = None
+        else:
+            raise ValueError(line)
+    return trees
+
+
+def hash_trees(exec_code, scan):
+    """Fill in the hashes the quick read left out ('?': the idle tree), in one exec."""
+    todo = scan.get("unhashed") or []
+    if not todo:
+        return scan
+    code = HASH_TREES_CODE.replace("#TREES", "\n".join("_w(%s, %s, '', 1)" % (_q(SLOT_DIR + t), _q(t)) for t in todo))
+    out = exec_code(code)
+    try:
+        trees = _parse_tree_lines(out.decode().strip().splitlines())
+    except (ValueError, IndexError, KeyError):
+        raise MpkError("unexpected answer from the board while reading its files") from None
+    for t in todo:
+        scan[t] = trees[t]
+    scan.pop("unhashed", None)
+    return scan
 
 
 def _quick_scan(port):
@@ -329,7 +372,7 @@ def _quick_scan(port):
     q = QuickRepl(port)
     try:
         q.enter_raw()
-        return q, parse_scan(q.exec(SCAN_CODE, timeout=60))
+        return q, parse_scan(q.exec(QUICK_SCAN_CODE, timeout=60))
     except (BoardExecError, BoardGone) as e:
         q.close()
         return None, None
@@ -394,7 +437,22 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
                     summary["up_to_date"] = True
                     summary["after"] = _let_run(q, scan, reset)
                 else:
+                    if scan.get("unhashed"):
+                        # Something is to be written: the idle tree's hashes say what is
+                        # there already (skipped) and what the running tree has (copied).
+                        try:
+                            hash_trees(lambda code: q.exec(code, timeout=60), scan)
+                        except BoardExecError:
+                            # No heap left in the stopped system: read the board again
+                            # after the soft reset of the slower path.
+                            planned = None
+                            raise _Reread()
+                        p = plan(manifest, scan)
+                        planned = name, manifest, p
+                        summary = _summary(port, name, manifest, p)
                     _check_space(p)
+            except _Reread:
+                pass
             except BoardGone as e:
                 raise MpkError("%s; nothing was written: the board still boots its previous firmware" % e) from None
             except BaseException:
@@ -410,6 +468,10 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
     if log:
         log(format_summary(summary))
     return summary
+
+
+class _Reread(Exception):
+    pass
 
 
 def _summary(port, name, manifest, p):

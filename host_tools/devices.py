@@ -141,16 +141,7 @@ except Exception:
 print(repr((sys.implementation.name, tuple(sys.implementation.version)[:3], getattr(sys.implementation, '_mpy', None), sys.platform, u, fr, tot, getattr(sys.implementation, '_machine', None))))
 """
 
-MPY_ARCHS = [None, "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp",
-             "xtensa", "xtensawin", "rv32imc", "rv64imc"]
-
-
-def decode_mpy(sys_mpy):
-    """sys.implementation._mpy -> (mpy major version, sub version, native arch name or None)."""
-    if sys_mpy is None:
-        return None, None, None
-    arch = sys_mpy >> 10
-    return sys_mpy & 0xFF, (sys_mpy >> 8) & 3, MPY_ARCHS[arch] if arch < len(MPY_ARCHS) else None
+from host_tools.mpy_arch import MPY_ARCHS, decode_mpy  # noqa: E402,F401 (re-exported)
 
 
 def board_info(board):
