@@ -1,29 +1,29 @@
 """`mpk deploy`: send only what changed, into the idle tree, then switch in one rename.
 
 One round trip reads everything about the board (bytecode version, free flash, the
-active tree, and the hash of every file of both trees and of /boot.py, /main.py).
-The plan fills the *idle* tree (see firmware/boot.py for the layout): files already
+active tree, both trees' files, and the hash of every file of the running tree and of
+/boot.py, /main.py). When something is to be written, a second one hashes the idle
+tree. The plan fills the *idle* tree (see firmware/boot.py for the layout): files already
 right there are skipped, files right in the running tree are copied on the board,
 the rest is sent (base64 in batched raw-paste execs), stale files are removed. The
 written files are verified by hash, `.built` marks the tree complete, and one rename
 of /mpk/active.new onto /mpk/active switches to it, on trial. Nothing the running
 tree uses is touched before that rename, so a board that resets or vanishes
-mid-deploy still boots the previous firmware.
+mid-deploy still boots the previous firmware. The writing itself is in
+host_tools/deploy_write.py, which a no-change deploy never imports.
 """
 import ast
-import base64
 import re
-import sys
 import time
 
 from host_tools import build as build_mod
-from host_tools.board_conn import BoardExecError, BoardGone, open_board, select_port
+from host_tools.board_conn import BoardExecError, BoardGone, select_port
 from host_tools.mpy_arch import decode_mpy
 from host_tools.errors import MpkError
 
 SLOT_DIR = "/mpk/"
 HASH_LEN = 20  # hex chars of sha256 compared (80 bits)
-CHUNK = 4096  # raw bytes per write call
+CHUNK = 4096  # raw bytes per write call (read by deploy_write at each deploy)
 BATCH = 16384  # raw bytes per exec
 MARGIN_BLOCKS = 4
 
@@ -93,26 +93,6 @@ for _n in ('_b', '_m', '_h', '_w', '_f', '_a', '_um', '_s', '_fs', '_k', '_x', '
  globals().pop(_n, None)
 del _n
 """ % {"hl": HASH_LEN, "d": SLOT_DIR}
-
-WRITE_PRELUDE = """\
-from binascii import a2b_base64 as _d
-def _W(p, m, s):
- with open(p, m) as f:
-  f.write(_d(s))
-"""
-
-COPY_PRELUDE = """\
-_b = bytearray(1024)
-_m = memoryview(_b)
-def _C(s, d):
- with open(s, 'rb') as i:
-  with open(d, 'wb') as o:
-   while 1:
-    n = i.readinto(_b)
-    if not n:
-     break
-    o.write(_m[:n])
-"""
 
 # The quick read hashes only the running tree (and /boot.py, /main.py): when nothing
 # changed, that is all the answer needs. The idle tree is listed with '?' for hashes,
@@ -249,57 +229,8 @@ def _q(s):
     return repr(s)
 
 
-class _Progress:
-    """A rich progress bar on a terminal for long transfers, nothing otherwise."""
-
-    def __init__(self, total, enabled):
-        self.bar = None
-        if enabled and total >= 16384 and sys.stderr.isatty():
-            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-
-            self.bar = Progress(TextColumn("sending"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                                transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("send", total=total)
-
-    def advance(self, n):
-        if self.bar:
-            self.bar.update(self.task, advance=n)
-
-    def close(self):
-        if self.bar:
-            self.bar.stop()
-
-
 def _human(n):
     return "%d B" % n if n < 1024 else ("%.1f KB" % (n / 1024) if n < 1024 * 1024 else "%.2f MB" % (n / 1048576))
-
-
-def _send_files(board, items, progress):
-    """items: [(local path, remote path)]; batched base64 writes."""
-    script, batch_bytes = [], 0
-
-    def flush():
-        nonlocal script, batch_bytes
-        if script:
-            board.exec(WRITE_PRELUDE + "\n".join(script), timeout=30)
-            progress.advance(batch_bytes)
-        script, batch_bytes = [], 0
-
-    for local, remote in items:
-        with open(local, "rb") as f:
-            data = f.read()
-        if not data:
-            script.append("open(%s, 'wb').close()" % _q(remote))
-            continue
-        for i in range(0, len(data), CHUNK):
-            chunk = data[i:i + CHUNK]
-            script.append("_W(%s, %s, %s)" % (_q(remote), _q("wb" if i == 0 else "ab"),
-                                              _q(base64.b64encode(chunk).decode())))
-            batch_bytes += len(chunk)
-            if batch_bytes >= BATCH:
-                flush()
-    flush()
 
 
 def parse_scan(out):
@@ -463,6 +394,8 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
                     pass
                 raise
     if not summary.get("up_to_date"):
+        from host_tools.deploy_write import _deploy_changes
+
         summary = _deploy_changes(port, board_name, root, note, progress, reset, hook, planned)
     summary["seconds"] = time.monotonic() - t0
     if log:
@@ -489,125 +422,6 @@ def _check_space(p):
             "flash full: the new firmware needs %s more but the board has %s free; nothing was "
             "written (free space with `mpk rm`, or make the firmware smaller)"
             % (_human(p["need_bytes"]), _human(p["free_bytes"])))
-
-
-def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=None):
-    """The deploy through mpremote's transport: soft reset, write, verify, switch.
-
-    `planned`: (board name, manifest, plan) from the quick read (None: read the board
-    here, after a soft reset when a stopped system left no heap for the scan).
-    """
-    with open_board(port, raw=True, soft_reset=planned is not None) as b:
-        try:
-            if planned is None:
-                try:
-                    out = b.exec(SCAN_CODE, timeout=60)
-                except (BoardExecError, BoardGone) as e:
-                    if isinstance(e, BoardExecError) and "MemoryError" not in e.output:
-                        raise
-                    # A stopped system keeps its heap (Ctrl-C keeps the kernel's state), so
-                    # there may be no room even to compile the scan: read the board again
-                    # after a soft reset frees it. A board that is really gone fails here too.
-                    b.enter_raw(soft_reset=True)
-                    out = b.exec(SCAN_CODE, timeout=60)
-                scan = parse_scan(out)
-                name, manifest, p = _build_and_plan(scan, board_name, root, log)
-                summary = _summary(b.port, name, manifest, p)
-                if p["up_to_date"]:
-                    summary["up_to_date"] = True
-                    return summary
-                _check_space(p)
-                b.enter_raw(soft_reset=True)
-            else:
-                # Read already; the board was left stopped in the raw REPL and has just
-                # been soft-reset into it again (a clean heap for the transfer).
-                name, manifest, p = planned
-                summary = _summary(b.port, name, manifest, p)
-            hook("planned", b)
-            _apply(b, manifest, p, progress, hook)
-            summary["switched"] = p["switch"]
-            return summary
-        except BoardGone as e:
-            raise MpkError(
-                "%s; nothing was switched: the board still boots its previous firmware. "
-                "Run `mpk deploy` again once it is back" % e) from None
-        except BoardExecError as e:
-            if e.errno == 28:
-                raise MpkError("flash full while writing the new tree; the board still boots its previous "
-                               "firmware (free space with `mpk rm`)") from None
-            raise MpkError("deploy failed on the board (%s); the board still boots its previous firmware"
-                           % str(e)) from None
-        finally:
-            if reset:
-                try:
-                    b.soft_reset()
-                except MpkError:
-                    pass
-
-
-def _apply(b, manifest, p, progress, hook):
-    t = SLOT_DIR + p["target"] + "/"
-    src = SLOT_DIR + (p["active"] or "") + "/"
-    tree_dir = manifest["dir"] + "/tree/"
-    root_dir = manifest["dir"] + "/root/"
-    if p["switch"]:
-        # 1. the idle tree is incomplete from now on; clear what is stale; make dirs.
-        lines = ["import os"]
-        lines.append("try:\n os.mkdir('/mpk')\nexcept OSError:\n pass")
-        if not p.get("target_exists", True):
-            lines.append("try:\n os.mkdir(%s)\nexcept OSError:\n pass" % _q(t[:-1]))
-        for r in p["remove"]:
-            lines.append("os.remove(%s)" % _q(t + r))
-        for d in p["rmdirs"]:
-            lines.append("try:\n os.rmdir(%s)\nexcept OSError:\n pass" % _q(t + d[:-1]))
-        for d in p["mkdirs"]:
-            lines.append("os.mkdir(%s)" % _q(t + d[:-1]))
-        b.exec("\n".join(lines), timeout=30)
-        # 2. copies on the board from the running tree.
-        if p["copy"]:
-            for i in range(0, len(p["copy"]), 40):
-                part = p["copy"][i:i + 40]
-                b.exec(COPY_PRELUDE + "\n".join("_C(%s, %s)" % (_q(src + f), _q(t + f)) for f in part),
-                       timeout=60)
-        hook("copied", b)
-        # 3. sends.
-        bar = _Progress(p["send_bytes"], progress)
-        try:
-            _send_files(b, [(tree_dir + f, t + f) for f in p["send"]], bar)
-            hook("sent", b)
-            # 4. verify what was written, then mark the tree complete.
-            written = p["send"] + p["copy"]
-            if written:
-                check = VERIFY_PRELUDE + "print(repr([%s]))" % ",".join("_h(%s)" % _q(t + f) for f in written)
-                got = ast.literal_eval(b.exec(check, timeout=60).decode().strip())
-                bad = [f for f, h in zip(written, got)
-                       if h is not None and h != manifest["tree"][f]["sha256"][:len(h)]]
-                if bad:
-                    raise MpkError("verification failed on the board for %s; the board still boots its "
-                                   "previous firmware: run `mpk deploy` again" % bad[0])
-            b.exec("with open(%s, 'w') as f:\n f.write(%s)" % (_q(t + ".built"), _q(manifest["build_id"])))
-            # 5. root files (atomic: tmp then rename), then the switch.
-            _send_root(b, p, root_dir, bar)
-        finally:
-            bar.close()
-        hook("switch", b)
-        b.exec(
-            "import os\nwith open('/mpk/active.new', 'w') as f:\n f.write(%s)\n"
-            "try:\n os.rename('/mpk/active.new', '/mpk/active')\n"
-            "except OSError:\n os.remove('/mpk/active')\n os.rename('/mpk/active.new', '/mpk/active')"
-            % _q(p["target"] + " 0"))
-    else:
-        _send_root(b, p, root_dir, _Progress(0, False))
-
-
-def _send_root(b, p, root_dir, bar):
-    if not p["root_send"]:
-        return
-    _send_files(b, [(root_dir + f, "/" + f + ".new") for f in p["root_send"]], bar)
-    b.exec("import os\n" + "\n".join(
-        "try:\n os.rename(%s, %s)\nexcept OSError:\n os.remove(%s)\n os.rename(%s, %s)"
-        % (_q("/" + f + ".new"), _q("/" + f), _q("/" + f), _q("/" + f + ".new"), _q("/" + f))
-        for f in p["root_send"]))
 
 
 def format_summary(s):

