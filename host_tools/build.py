@@ -16,7 +16,7 @@ board when connected (sys.implementation._mpy), else from the board definition
 import json
 import os
 import re
-import sys
+import stat
 import time
 from pathlib import Path
 
@@ -173,6 +173,15 @@ def sha256_file(path):
     return h.hexdigest()
 
 
+def _file_size(path):
+    """Size of a regular file, None if there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+
 def source_files(root=PROJECT_ROOT):
     """Relative posix paths of every file to build, sorted."""
     root = Path(root)
@@ -186,7 +195,7 @@ def source_files(root=PROJECT_ROOT):
             for fn in sorted(filenames):
                 if fn.startswith(".") or fn.endswith((".pyc", ".mpy", "~")):
                     continue
-                out.append(Path(dirpath, fn).relative_to(root).as_posix())
+                out.append(os.path.relpath(os.path.join(dirpath, fn), root).replace(os.sep, "/"))
     return sorted(out)
 
 
@@ -251,6 +260,7 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
     tree, rootfiles = {}, {}
     compiled = 0
     dirty = False  # the cache must be written again
+    root_s = str(root)
     for rel in source_files(root):
         src = root / rel
         if rel in ROOT_SOURCES:
@@ -266,7 +276,7 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
             dst = out / "tree" / dest_rel
             kind = "copy"
         ent = old.get(rel)
-        st = os.stat(src)
+        st = os.stat(os.path.join(root_s, rel))
         stamp = [st.st_size, st.st_mtime_ns]
         if ent and ent.get("stat") == stamp and st.st_mtime_ns < cache_mtime:
             src_hash = ent["src"]  # unchanged since it was hashed: not read again
@@ -276,8 +286,7 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
             st2 = os.stat(src)
             if [st2.st_size, st2.st_mtime_ns] != stamp:
                 stamp = None  # changed while it was read: hashed again next time
-        if not (ent and ent["src"] == src_hash and ent["dest"] == dest_rel and dst.is_file()
-                and dst.stat().st_size == ent["size"]):
+        if not (ent and ent["src"] == src_hash and ent["dest"] == dest_rel and _file_size(dst) == ent["size"]):
             if kind == "mpy":
                 _compile(src, dst, rel, arch)
                 compiled += 1
@@ -306,8 +315,9 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
     rootfiles["main.py"] = {"sha256": stub_ent["sha256"], "size": stub_ent["size"]}
     if "boot.py" not in rootfiles:
         raise MpkError("firmware/boot.py is missing: it is needed to boot the deployed tree")
-    # Remove outputs whose sources are gone.
-    for sub, keep in (("tree", tree), ("root", rootfiles)):
+    # Remove outputs whose sources are gone (when something changed: a source removed
+    # or renamed changes the cache).
+    for sub, keep in () if not dirty else (("tree", tree), ("root", rootfiles)):
         base = out / sub
         for dirpath, dirnames, filenames in os.walk(base, topdown=False):
             for fn in filenames:
@@ -335,10 +345,11 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
         "root": dict(sorted(rootfiles.items())),
         "dir": str(out),
     }
-    mtext = json.dumps(manifest, indent=1, sort_keys=True)
     mpath = out / "manifest.json"
-    if not mpath.is_file() or mpath.read_text() != mtext:
-        mpath.write_text(mtext)
+    if dirty or not mpath.is_file():
+        mtext = json.dumps(manifest, indent=1, sort_keys=True)
+        if not mpath.is_file() or mpath.read_text() != mtext:
+            mpath.write_text(mtext)
     # Written again only when something changed, or when a source was hashed because its
     # (size, mtime) was new or too recent to trust (the rewrite makes it old enough).
     if dirty:
