@@ -12,7 +12,7 @@ tree uses is touched before that rename, so a board that resets or vanishes
 mid-deploy still boots the previous firmware. The writing itself is in
 host_tools/deploy_write.py, which a no-change deploy never imports.
 """
-import ast
+import json
 import re
 import time
 
@@ -70,9 +70,11 @@ except Exception:_k=False
 _x=(_a or '').split()[:1]
 _w('%(d)sa','a','',_all or _x==['a'])
 _w('%(d)sb','b','',_all or _x==['b'])
-print(repr({'active':_a,'root':{'boot.py':_f('/boot.py'),'main.py':_f('/main.py')},'fs':_fs,
+_a={'active':_a,'root':{'boot.py':_f('/boot.py'),'main.py':_f('/main.py')},'fs':_fs,
 'mpy':getattr(sys.implementation,'_mpy',None),'platform':sys.platform,'machine':_um,
-'hash':hashlib is not None,'kernel':_k}))
+'hash':hashlib is not None,'kernel':_k}
+try:import json;print(json.dumps(_a))
+except Exception:print(repr(_a))
 for _n in ('_b','_m','_h','_w','_f','_a','_um','_s','_fs','_k','_x','_all'):globals().pop(_n,None)
 del _n
 """ % {"hl": HASH_LEN, "d": SLOT_DIR}
@@ -220,14 +222,22 @@ def parse_scan(out):
 
     One line per entry of the two trees, printed as the board walks them (a stopped
     system may hold most of the heap: no big string is built on the board):
-    `F tree hash size path`, `D tree path/`, `N tree` (no such tree); then a dict
-    literal with the rest. Trees become {path: (hash, size)} with None for dirs.
+    `F tree hash size path`, `D tree path/`, `N tree` (no such tree); then
+    the rest as a JSON object (a Python literal from a board without json). Trees become
+    {path: (hash, size)} with None for dirs.
     A hash of '?' was not computed (QUICK_SCAN_CODE: the idle tree); such trees are
     listed in scan["unhashed"] for hash_trees().
     """
     try:
         lines = out.decode().strip().splitlines()
-        scan = ast.literal_eval(lines[-1])
+        try:
+            scan = json.loads(lines[-1])  # as the board prints it when it has json
+        except ValueError:
+            import ast  # a board without json prints repr()
+
+            scan = ast.literal_eval(lines[-1])
+        if not isinstance(scan, dict):
+            raise ValueError(lines[-1])
         scan.update(_parse_tree_lines(lines[:-1]))
         unhashed = sorted(t for t in ("a", "b") if scan[t] and any(
             v is not None and v[0] == "?" for v in scan[t].values()))
