@@ -317,8 +317,13 @@ def _let_run(q, scan, reset):
     if not reset:
         return "stopped"
     if scan and scan.get("kernel"):
-        q.resume(RESUME_CODE)
-        return "resumed"
+        try:
+            q.resume(RESUME_CODE)
+            return "resumed"
+        except BoardGone:
+            # The REPL did not take the resume line (it answered late, mid-boot): a soft
+            # reset starts the same firmware afresh, which is what the user asked for.
+            pass
     q.soft_reset()
     return "reset"
 

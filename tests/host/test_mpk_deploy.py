@@ -151,7 +151,7 @@ def test_cli_deploy_real_firmware_and_summary(virtual_board):
     assert re.search(r"deploy: build \w+ to tree a on .*: \d+ files sent \(.*\), 0 copied on the board, 0 skipped, "
                      r"0 removed; [\d.]+ s; switched, soft reset", p.stdout), p.stdout
     p = run_mpk("deploy", "--json", env={"MPK_PORT": virtual_board.port})
-    assert p.returncode == 0 and '"up_to_date": true' in p.stdout
+    assert p.returncode == 0 and '"up_to_date": true' in p.stdout, (p.stdout, p.stderr)
 
 
 def test_cli_deploy_errors(tmp_path, virtual_board):

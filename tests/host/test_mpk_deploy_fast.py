@@ -136,3 +136,24 @@ def test_cli_deploy_imports_neither_mpremote_nor_other_commands():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "['host_tools.commands.deploy']"
+
+
+def test_resume_that_is_not_taken_falls_back_to_a_soft_reset():
+    # The REPL may answer late (the board was still booting when Ctrl-C came): the
+    # no-change deploy then starts the same firmware with a soft reset, not an error.
+    from host_tools import deploy as D
+    from host_tools.board_conn import BoardGone
+
+    calls = []
+
+    class LateBoard:
+        def resume(self, code):
+            calls.append("resume")
+            raise BoardGone("board on X stopped answering while resuming the system (no REPL prompt)")
+
+        def soft_reset(self):
+            calls.append("soft_reset")
+
+    assert D._let_run(LateBoard(), {"kernel": True}, reset=True) == "reset"
+    assert calls == ["resume", "soft_reset"]
+    assert D._let_run(LateBoard(), {"kernel": True}, reset=False) == "stopped"
