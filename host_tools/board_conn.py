@@ -16,8 +16,12 @@ metadata), which commands that never open a board, or open it another way
 """
 import contextlib
 import errno
+import importlib.util
+import io
 import os
 import struct
+import sys
+import types
 import time
 
 from host_tools.errors import MpkError
@@ -85,7 +89,9 @@ class Board:
         with self.guard("entering the raw REPL"):
             for attempt in range(3):
                 try:
-                    self.t.enter_raw_repl(soft_reset=soft_reset, timeout_overall=5)
+                    # mpremote prints what it got when it cannot enter: keep that off our stdout
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        self.t.enter_raw_repl(soft_reset=soft_reset, timeout_overall=5)
                     return
                 except TransportError:
                     if attempt == 2:
@@ -191,16 +197,34 @@ class BoardExecError(MpkError):
         return None
 
 
-def connect(port):
-    """Open the serial port with mpremote's transport; one-line errors."""
-    import serial
-    from mpremote.transport import TransportError
+def serial_transport_class():
+    """mpremote.transport_serial.SerialTransport. When nothing in this process has imported
+    the mpremote package yet, its __init__ is skipped: all it does is ask
+    importlib.metadata for a version string, which costs more (~30 ms) than the
+    interpreter's own start-up, on every `mpk` command that talks to a board."""
+    if "mpremote" not in sys.modules:
+        spec = importlib.util.find_spec("mpremote")
+        pkg = types.ModuleType("mpremote")
+        pkg.__path__ = list(spec.submodule_search_locations)
+        pkg.__version__ = "0.0.0-unknown"       # what mpremote says when it has no metadata
+        sys.modules["mpremote"] = pkg
     from mpremote.transport_serial import SerialTransport
+
+    return SerialTransport
+
+
+def open_transport(port, timeout=None):
+    """Open the serial port with mpremote's SerialTransport; one-line errors."""
+    import serial
+
+    transport = serial_transport_class()
+    from mpremote.transport import TransportError
 
     if not port.startswith(("socket://", "rfc2217://", "loop://")) and not os.path.exists(port):
         raise MpkError("no board at %s (the port does not exist)" % port)
     try:
-        t = SerialTransport(port, baudrate=115200, exclusive=True, timeout=SERIAL_TIMEOUT)
+        return transport(port, baudrate=115200, exclusive=True,
+                         timeout=SERIAL_TIMEOUT if timeout is None else timeout)
     except TransportError as e:
         # SerialTransport hides the reason: open once more ourselves to learn it.
         try:
@@ -211,7 +235,11 @@ def connect(port):
         raise _open_error(port, e) from None
     except (serial.SerialException, OSError) as e:
         raise _open_error(port, e) from None
-    return Board(port, t)
+
+
+def connect(port):
+    """Open the serial port with mpremote's transport; one-line errors."""
+    return Board(port, open_transport(port))
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
 """mpk deploy against virtual boards: incremental, atomic, rollback, flash full, board vanishing."""
 import os
 import re
+import time
 
 import pytest
 
@@ -150,6 +151,13 @@ def test_cli_deploy_real_firmware_and_summary(virtual_board):
     assert p.returncode == 0, p.stderr
     assert re.search(r"deploy: build \w+ to tree a on .*: \d+ files sent \(.*\), 0 copied on the board, 0 skipped, "
                      r"0 removed; [\d.]+ s; switched, soft reset", p.stdout), p.stdout
+    # Let the firmware come up (its console answers `mpk ps`) before deploying again:
+    # a deploy that lands while the board is still booting 13 tasks can find it deaf.
+    virtual_board.wait_output(b"tasks in the image", timeout=30)
+    for _ in range(40):
+        if run_mpk("ps", "--json", "--port", virtual_board.port).returncode == 0:
+            break
+        time.sleep(0.25)
     p = run_mpk("deploy", "--json", env={"MPK_PORT": virtual_board.port})
     assert p.returncode == 0 and '"up_to_date": true' in p.stdout, (p.stdout, p.stderr)
 
