@@ -82,8 +82,10 @@ class Board:
         self._interrupted = False
 
     # --- raw REPL -----------------------------------------------------------------
-    def enter_raw(self, soft_reset=False):
-        """Stop whatever runs (Ctrl-C) and enter the raw REPL; optionally soft-reset first."""
+    def enter_raw(self, soft_reset=False, timeout_overall=5):
+        """Stop whatever runs (Ctrl-C) and enter the raw REPL; optionally soft-reset first.
+        Tried three times, each waiting up to timeout_overall seconds: a board in the
+        middle of a soft reset may drop what arrives meanwhile."""
         from mpremote.transport import TransportError
 
         with self.guard("entering the raw REPL"):
@@ -91,7 +93,7 @@ class Board:
                 try:
                     # mpremote prints what it got when it cannot enter: keep that off our stdout
                     with contextlib.redirect_stdout(io.StringIO()):
-                        self.t.enter_raw_repl(soft_reset=soft_reset, timeout_overall=5)
+                        self.t.enter_raw_repl(soft_reset=soft_reset, timeout_overall=timeout_overall)
                     return
                 except TransportError:
                     if attempt == 2:

@@ -9,12 +9,7 @@ package __init__: an importlib.metadata lookup of ~30 ms), with one measured adj
 the serial port is read through a small buffer, because SerialTransport.read_until()
 asks for one byte per call and each would otherwise be a system call.
 """
-import contextlib
-import io
-
-import serial
-
-from host_tools.board_conn import BoardExecError, BoardGone, open_transport
+from host_tools.board_conn import Board, BoardGone, open_transport
 
 
 class BufferedSerial:
@@ -49,17 +44,14 @@ class BufferedSerial:
         return buf[:n]
 
 
-class QuickRepl:
-    """`with QuickRepl(port) as q:` q.enter_raw(); q.exec(code); then q.resume() or q.soft_reset()."""
+class QuickRepl(Board):
+    """A Board for the deploy's first round trip: reads through BufferedSerial, short waits
+    for the raw REPL, and resume(). `with QuickRepl(port) as q:` q.enter_raw();
+    q.exec(code); then q.resume(code) or q.soft_reset()."""
 
     def __init__(self, port, timeout=2.0):
-        self.port = port
+        super().__init__(port, open_transport(port, timeout))
         self.timeout = timeout
-        self.in_raw = False
-        self.t = open_transport(port, timeout)
-        from mpremote.transport import TransportError
-
-        self._errors = (TransportError, serial.SerialException, OSError, ValueError, TypeError)
         self.t.serial = BufferedSerial(self.t.serial)
 
     def __enter__(self):
@@ -68,69 +60,26 @@ class QuickRepl:
     def __exit__(self, *exc):
         self.close()
 
-    def _gone(self, doing, e):
-        text = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
-        return BoardGone("board on %s stopped answering while %s (%s)" % (self.port, doing, text))
-
-    def enter_raw(self, attempts=3):
-        """Ctrl-C (the firmware's console stops the kernel, keeping its state), Ctrl-A.
-        Tried again if no raw-REPL prompt comes: a board in the middle of a soft reset
-        may drop what arrives meanwhile."""
-        for attempt in range(attempts):
-            try:
-                # mpremote prints what it got when it cannot enter: keep that off our stdout
-                with contextlib.redirect_stdout(io.StringIO()):
-                    self.t.enter_raw_repl(soft_reset=False, timeout_overall=self.timeout / attempts)
-                self.in_raw = True
-                return
-            except self._errors as e:
-                if attempt == attempts - 1:
-                    raise self._gone("entering the raw REPL", e) from None
-
-    def exec(self, code, timeout=10):
-        """Run code; returns its stdout (bytes). A board-side exception is a BoardExecError."""
-        from mpremote.transport import TransportExecError
-
-        try:
-            out, err = self.t.exec_raw(code, timeout=timeout)
-        except TransportExecError as e:
-            raise BoardExecError(e.error_output if hasattr(e, "error_output") else str(e)) from None
-        except self._errors as e:
-            raise self._gone("running code", e) from None
-        if err:
-            raise BoardExecError(err.decode("utf-8", "replace"))
-        return out
+    def enter_raw(self):
+        """Ctrl-C (the firmware's console stops the kernel, keeping its state), Ctrl-A."""
+        Board.enter_raw(self, soft_reset=False, timeout_overall=self.timeout / 3)
 
     def resume(self, code):
         """Leave the raw REPL and type `code` (which resumes the stopped system) at the REPL."""
-        try:
+        doing = "resuming the system"
+        with self.guard(doing):
             self.t.exit_raw_repl()
-            self.in_raw = False
             if not self.t.read_until(4, b">>> ", timeout=self.timeout).endswith(b">>> "):
-                raise self._gone("resuming the system", "no REPL prompt")
+                raise BoardGone("board on %s stopped answering while %s (no REPL prompt)" % (self.port, doing))
             self.t.serial.write(code.encode() + b"\r")
             if not self.t.read_until(1, b"\n", timeout=self.timeout).endswith(b"\n"):
-                raise self._gone("resuming the system", "the REPL did not take the line")
-        except self._errors as e:
-            raise self._gone("resuming the system", e) from None
+                raise BoardGone("board on %s stopped answering while %s (the REPL did not take the line)"
+                                % (self.port, doing))
 
     def soft_reset(self):
-        """Leave the raw REPL and soft-reset: boot.py and main.py run again."""
+        """Leave the raw REPL and soft-reset: boot.py and main.py run again. The deploy
+        is over by then, so a board that does not take it is not an error here."""
         try:
-            self.t.serial.write(b"\r\x02\x04" if self.in_raw else b"\x04")
-            self.in_raw = False
-            self.t.serial.flush()
-        except self._errors:
-            pass
-
-    def close(self):
-        try:
-            if self.in_raw:
-                self.t.serial.write(b"\r\x02")
-                self.in_raw = False
-        except Exception:
-            pass
-        try:
-            self.t.close()                   # RTS/DTR low first, as mpremote does
-        except Exception:
+            Board.soft_reset(self)
+        except BoardGone:
             pass
