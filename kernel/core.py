@@ -459,12 +459,12 @@ class Kernel:
         self._stop = True
 
     def _refuse(self, t, d, dst):
-        if d is None:
-            self._fail(t, Dead(dst))
-        elif d is t:
+        # The inline call path found it cannot go ahead: a call to oneself, or Dead /
+        # Denied exactly as for send.
+        if d is t:
             self._fail(t, IPCError("call to self would never return"))
         else:
-            self._fail(t, Denied(dst))
+            self._deliverable(t, dst)
 
     def _now_awaits_reply(self, server, caller):
         # The server has taken caller's call from its mailbox: send-blocked -> reply-blocked.
