@@ -8,7 +8,6 @@ with the same flash and the same serial port, so clients never see the port go.
 """
 import hashlib
 import os
-import re
 import select
 import shutil
 import signal
@@ -21,16 +20,14 @@ import time
 from host_tools.errors import MpkError
 from host_tools.sim import boards, child, wiring as wiring_mod
 from host_tools.sim.flash import FlashImage
+from host_tools.sim.serial_log import OUT_MAX, SerialLog
 from host_tools.sim.serial_port import SerialPort
 
-OUT_MAX = 64 * 1024          # board output held for a slow client
-STALL_DROP_S = 1.0           # then dropped, like a USB CDC port nobody reads
-LOG_MAX = 4 * 1024 * 1024
 START_TIMEOUT_S = 10.0
 BOOTLOADER_PAUSE_S = 0.5
 
 
-class VirtualBoard:
+class VirtualBoard(SerialLog):
     """with VirtualBoard(flash=None, board="pico", wiring=None, link=None) as b: b.port
 
     flash: image path (created and formatted if missing; None: a temporary one);
@@ -48,8 +45,7 @@ class VirtualBoard:
         self.port = None
         self.events = []          # what happened, in order: "power-on", "soft reset", ...
         self.error = None         # why the board stopped by itself, if it did
-        self._log = bytearray()
-        self._log_cond = threading.Condition()
+        self._init_log()
         self._thread = None
         self._proc = None
         self._ctl = None
@@ -84,9 +80,7 @@ class VirtualBoard:
         self._cmaster, self._cslave = child.make_console_tty()
         self._console_attrs = termios.tcgetattr(self._cslave)
         self._wake_r, self._wake_w = os.pipe()
-        self._outbuf = bytearray()
         self._inbuf = bytearray()
-        self._stalled = None
         self._mode = "friendly"
         self._cause = child.PWRON_RESET
         self._wdt_ms = None
@@ -126,30 +120,9 @@ class VirtualBoard:
         """Power-cycle (flash kept)."""
         self._request("power-on")
 
-    # --- what the board printed ----------------------------------------------------
-
-    def output(self):
-        """Everything the board sent on its serial port so far (bytes)."""
-        with self._log_cond:
-            return bytes(self._log)
-
-    def clear_output(self):
-        with self._log_cond:
-            self._log.clear()
-
-    def wait_output(self, pattern, timeout=5.0):
-        """Wait until output() contains `pattern` (bytes or compiled regex); return output()."""
-        deadline = time.monotonic() + timeout
-        with self._log_cond:
-            while True:
-                found = (pattern.search(self._log) if isinstance(pattern, re.Pattern)
-                         else pattern in self._log)
-                if found:
-                    return bytes(self._log)
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"board did not print {pattern!r}; got {bytes(self._log[-300:])!r}")
-                self._log_cond.wait(left)
+    def run_reset(self):
+        """Pull RUN low, as the reset button does (flash kept; reset_cause() says PWRON_RESET)."""
+        self._request("run reset")
 
     # --- the relay -------------------------------------------------------------------
 
@@ -229,14 +202,6 @@ class VirtualBoard:
             if not data:
                 return
             self._board_output(data)
-
-    def _board_output(self, data):
-        self._outbuf += data
-        with self._log_cond:
-            self._log += data
-            if len(self._log) > LOG_MAX:
-                del self._log[: len(self._log) - LOG_MAX]
-            self._log_cond.notify_all()
 
     def _on_ctl(self, line):
         if line == "up":
@@ -337,22 +302,6 @@ class VirtualBoard:
                     pass
             if self._ctl is not None and self._ctl in r:
                 self._read_ctl()
-
-    def _flush_out(self, writable):
-        m = self._serial.master
-        if writable:
-            try:
-                n = os.write(m, self._outbuf)
-                del self._outbuf[:n]
-                self._stalled = None
-                return
-            except BlockingIOError:
-                pass
-        if self._stalled is None:
-            self._stalled = time.monotonic()
-        elif len(self._outbuf) >= OUT_MAX and time.monotonic() - self._stalled > STALL_DROP_S:
-            self._outbuf.clear()  # nobody is reading the port
-            self._stalled = None
 
     def _read_ctl(self):
         try:

@@ -1,0 +1,71 @@
+"""What both kinds of virtual board share about their serial port's output: the bytes
+waiting for a slow client (dropped when nobody reads, as a USB CDC port does), and the
+log of everything the board printed, which tests wait on."""
+import os
+import re
+import threading
+import time
+
+OUT_MAX = 64 * 1024          # board output held for a slow client
+STALL_DROP_S = 1.0           # then dropped, like a USB CDC port nobody reads
+LOG_MAX = 4 * 1024 * 1024
+
+
+class SerialLog:
+    """Mixed into a board whose relay thread calls _board_output() with what the board sent
+    and _flush_out() while there is some; self._serial is its SerialPort."""
+
+    def _init_log(self):
+        self._log = bytearray()
+        self._log_cond = threading.Condition()
+        self._outbuf = bytearray()
+        self._stalled = None
+
+    def output(self):
+        """Everything the board sent on its serial port so far (bytes)."""
+        with self._log_cond:
+            return bytes(self._log)
+
+    def clear_output(self):
+        with self._log_cond:
+            self._log.clear()
+
+    def wait_output(self, pattern, timeout=5.0):
+        """Wait until output() contains `pattern` (bytes or compiled regex); return output()."""
+        deadline = time.monotonic() + timeout
+        with self._log_cond:
+            while True:
+                found = (pattern.search(self._log) if isinstance(pattern, re.Pattern)
+                         else pattern in self._log)
+                if found:
+                    return bytes(self._log)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"board did not print {pattern!r}; got {bytes(self._log[-300:])!r}")
+                self._log_cond.wait(left)
+
+    def _board_output(self, data):
+        self._outbuf += data
+        with self._log_cond:
+            self._log += data
+            if len(self._log) > LOG_MAX:
+                del self._log[: len(self._log) - LOG_MAX]
+            self._log_cond.notify_all()
+
+    def _flush_out(self, writable):
+        m = self._serial.master
+        if writable:
+            try:
+                n = os.write(m, self._outbuf)
+                del self._outbuf[:n]
+                self._stalled = None
+                return
+            except BlockingIOError:
+                pass
+            except OSError:          # the port is being replaced (a re-enumeration)
+                return
+        if self._stalled is None:
+            self._stalled = time.monotonic()
+        elif len(self._outbuf) >= OUT_MAX and time.monotonic() - self._stalled > STALL_DROP_S:
+            self._outbuf.clear()  # nobody is reading the port
+            self._stalled = None
