@@ -1,9 +1,28 @@
-# Simulated devices behind the virtual board's buses. Each I2C device sees what
-# a real one sees on the wire: write(data) for an addressed write transaction,
-# read(n) for an addressed read. Register pointers behave as on the datasheets.
+# Simulated devices behind the virtual boards' buses, one definition for both engines:
+# the unix-port board calls them from its simulated machine.I2C, the emulated RP2040
+# (host_tools/sim/rp2040) from the host, byte by byte as its I2C controller clocks them.
+# Each device sees what a real one sees on the wire: start() at every START or repeated
+# START, write(data) for the bytes of an addressed write, read(n) for the next n bytes of
+# an addressed read (so read(1) twice equals read(2) once). Register pointers behave as
+# on the datasheets.
 
 
-class TMP102:
+class Device:
+    rd = 0              # bytes read since the last START
+
+    def start(self):
+        self.rd = 0
+
+    def _word_bytes(self, r, n):
+        # A 16-bit register read MSB first, repeating, continuing the transaction.
+        out = bytearray(n)
+        for i in range(n):
+            out[i] = (r >> 8) if (self.rd + i) % 2 == 0 else r & 0xFF
+        self.rd += n
+        return bytes(out)
+
+
+class TMP102(Device):
     # TI TMP102: pointer register, 12-bit temperature (0.0625 C/LSB, left aligned).
     def __init__(self, temp_c=25.0):
         self.temp_c = temp_c
@@ -17,14 +36,13 @@ class TMP102:
                 self.regs[self.ptr] = data[1] << 8 | data[2]
 
     def read(self, n):
-        if self.ptr == 0:
+        if self.ptr == 0 and self.rd == 0:      # latched at the start of the read
             v = int(round(self.temp_c / 0.0625)) & 0xFFF
             self.regs[0] = v << 4
-        r = self.regs[self.ptr]
-        return bytes((r >> 8, r & 0xFF)) * (n // 2) + (bytes((r >> 8,)) if n & 1 else b"")
+        return self._word_bytes(self.regs[self.ptr], n)
 
 
-class MCP9808:
+class MCP9808(Device):
     # Microchip MCP9808: 16-bit registers, ambient temperature in register 5.
     def __init__(self, temp_c=25.0):
         self.temp_c = temp_c
@@ -41,15 +59,13 @@ class MCP9808:
 
     def read(self, n):
         if self.ptr == 5:
-            v = int(round(self.temp_c * 16)) & 0x1FFF
-            r = v
+            r = int(round(self.temp_c * 16)) & 0x1FFF
         else:
             r = self.regs.get(self.ptr, 0)
-        b = bytes((r >> 8, r & 0xFF))
-        return (b * (n // 2 + 1))[:n]
+        return self._word_bytes(r, n)
 
 
-class EEPROM24C32:
+class EEPROM24C32(Device):
     # 24C32: 4 KiB, two address bytes, 32-byte pages (a write wraps inside its
     # page), sequential reads wrap at the end of memory. Contents survive resets
     # when a backing file is given.
@@ -92,7 +108,7 @@ class EEPROM24C32:
         return bytes(out)
 
 
-class SSD1306:
+class SSD1306(Device):
     # Solomon SSD1306 128x64 OLED controller on I2C: a control byte starts each
     # transaction (0x00 commands follow, 0x40 display data follows). Data lands in the
     # 1 KiB GDDRAM (8 pages of 128 column bytes, bit 0 the top row) at the column/page

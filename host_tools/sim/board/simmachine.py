@@ -425,9 +425,11 @@ class I2C:
         self._freq = freq
 
     def _dev(self, addr):
+        # The device addressed by a new transaction (a START on the wire).
         d = self._devs.get(addr)
         if d is None:
             raise _eio()
+        d.start()
         return d
 
     def scan(self):
@@ -456,6 +458,7 @@ class I2C:
     def readfrom_mem(self, addr, memaddr, nbytes, *, addrsize=8):
         d = self._dev(addr)
         d.write(self._maddr(memaddr, addrsize))
+        d.start()                       # the repeated START before the read
         return d.read(nbytes)
 
     def readfrom_mem_into(self, addr, memaddr, buf, *, addrsize=8):
@@ -527,18 +530,25 @@ class ADC:
         self._ch = id
 
     def read_u16(self):
+        # As rp2 does: a 12-bit conversion scaled to 16 bits (raw << 4 | raw >> 8), so
+        # a value set as u16 reads back quantised, as on the chip.
         adc = _wiring.get("adc", {})
         if self._ch == 4:
-            # RP2040 datasheet: T = 27 - (V - 0.706) / 0.001721
-            v = 0.706 - (adc.get("temp_c", 25.0) - 27) * 0.001721
-            return max(0, min(65535, int(v / 3.3 * 65535)))
-        v = adc.get(str(26 + self._ch))
-        if v is None:
-            return 65535 if _level[26 + self._ch] else 0
-        return v
+            raw = core_temp_raw(adc.get("temp_c", 25.0))
+        else:
+            v = adc.get(str(26 + self._ch))
+            raw = (4095 if _level[26 + self._ch] else 0) if v is None else v >> 4
+        return raw << 4 | raw >> 8
 
     def __repr__(self):
         return "<ADC channel=%d>" % self._ch
+
+
+def core_temp_raw(temp_c):
+    # The 12-bit reading of the RP2040's sensor at temp_c (datasheet: T = 27 - (V - 0.706)
+    # / 0.001721, 3.3 V reference). host_tools/sim/rp2040 uses the same formula.
+    v = 0.706 - (temp_c - 27) * 0.001721
+    return max(0, min(4095, int(v / 3.3 * 4096 + 0.5)))
 
 
 def adc_set(gpio, u16):
