@@ -28,6 +28,26 @@ _EDGES = {"rising": (True, False), "falling": (False, True), "both": (True, True
 _MASK = 0x3FFFFFFF
 
 
+class _EdgeHandler:
+    # One per subscription slot, made up front. A hard IRQ handler must not allocate, and
+    # MicroPython puts a bytecode frame of more than about 11 words on the heap: a closure
+    # over seven cells already is one (found on the emulated RP2040: "MemoryError ... heap
+    # is locked"), so the handler is a bound method of this small object instead.
+    def __init__(self, k, me, slot, t_irq, n_irq):
+        self.k = k
+        self.me = me
+        self.bit = 1 << slot
+        self.slot = slot
+        self.t = t_irq
+        self.n = n_irq
+
+    def fire(self, pin):           # interrupt context: no allocation
+        s = self.slot
+        self.t[s] = port.ticks_us()
+        self.n[s] = (self.n[s] + 1) & _MASK
+        self.k.irq_notify(self.me, self.bit)
+
+
 class Gpio:
     def __init__(self, board, me, k):
         self.board = board
@@ -45,19 +65,7 @@ class Gpio:
         self.dropped = 0                # events a full subscriber mailbox refused
 
     def _make_handler(self, slot):
-        k = self.k
-        me = self.me
-        bit = 1 << slot
-        t_irq = self.t_irq
-        n_irq = self.n_irq
-        now = port.ticks_us
-
-        def on_edge(pin):              # interrupt context: no allocation
-            t_irq[slot] = now()
-            n_irq[slot] = (n_irq[slot] + 1) & _MASK
-            k.irq_notify(me, bit)
-
-        return on_edge
+        return _EdgeHandler(self.k, self.me, slot, self.t_irq, self.n_irq).fire
 
     def _own(self, sender, pin):
         try:
