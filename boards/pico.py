@@ -10,7 +10,9 @@ PINS = {"LED": 25}
 GPIOS = tuple(range(29))
 RESERVED = (23, 24, 25, 29)     # SMPS mode, VBUS sense, LED, VSYS/3 on the Pico
 
-# Default buses as MicroPython's rp2 port sets them up (ports/rp2/machine_*.c).
+# Buses as MicroPython's rp2 port sets them up (ports/rp2/machine_*.c), except I2C0:
+# rp2's default there is GP5/GP4, the pins of UART1, so I2C0 is on GP9/GP8 here (the
+# devices of the virtual boards' wiring sit on these pins too).
 I2C = {0: {"scl": 9, "sda": 8, "freq": 400000},
        1: {"scl": 7, "sda": 6, "freq": 400000}}
 SPI = {0: {"sck": 18, "mosi": 19, "miso": 16},
