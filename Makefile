@@ -5,10 +5,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # The MicroPython unix port: the pinned wheel where one exists, else one on PATH.
 MICROPYTHON ?= $(shell test -x $(BIN)/micropython && echo $(BIN)/micropython || command -v micropython)
+# The emulated Pico (mpk sim --engine rp2040): rp2040js from npm, pinned in its lock file,
+# and two binaries no registry serves, the official RPI_PICO firmware and the RP2040 boot
+# ROM, looked for in EMULATOR_DIR (default: ../shared/emulator beside the clone) unless
+# MPK_PICO_FIRMWARE / MPK_RP2040_BOOTROM already name them.
+EMU := host_tools/sim/rp2040
+EMU_STAMP := $(EMU)/node_modules/.installed-stamp
+EMULATOR_DIR ?= $(abspath ../shared/emulator)
+MPK_PICO_FIRMWARE ?= $(firstword $(wildcard $(EMULATOR_DIR)/RPI_PICO-*.uf2))
+MPK_RP2040_BOOTROM ?= $(wildcard $(EMULATOR_DIR)/rp2040-bootrom-b1.bin)
+export MPK_PICO_FIRMWARE MPK_RP2040_BOOTROM
 
 .PHONY: setup run test test-fast bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(EMU_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,19 +26,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(EMU_STAMP): $(EMU)/package.json $(EMU)/package-lock.json
+	cd $(EMU) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(EMU_STAMP)
+
 run: $(STAMP)
 	$(BIN)/python -m host_tools.run
 
-# The unit and host tests, then the on-device HIL suite (tests/hil) on a virtual board
-# through the HIL plugin (host_tools/hil); both run, the target fails if either does.
-test: $(STAMP)
+# The unit and host tests, then the on-device HIL suite (tests/hil) through the HIL plugin
+# (host_tools/hil) on both virtual boards at once, the unix-port board and the emulated
+# Pico; both runs run, the target fails if either does.
+test: $(STAMP) $(EMU_STAMP)
 	@status=0; \
 	$(BIN)/python -m pytest -q -p no:cacheprovider || status=1; \
-	$(BIN)/python -m pytest -q -p no:cacheprovider --board sim tests/hil || status=1; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider --board sim --board emu tests/hil || status=1; \
 	exit $$status
 
-bench: $(STAMP)
+bench: $(STAMP) $(EMU_STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) build bench/results.json .pytest_cache
+	rm -rf $(VENV) $(EMU)/node_modules build bench/results.json .pytest_cache

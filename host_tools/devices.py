@@ -3,8 +3,6 @@
 `candidate_ports()` is cheap (nothing is opened) and is what port selection uses.
 `probe(port)` asks the board itself (sys.implementation, os.uname(), free flash).
 """
-import glob
-import json
 import os
 
 import serial.tools.list_ports
@@ -57,61 +55,22 @@ def usb_ports(comports=None):
     return found
 
 
-def _pid_alive(pid):
-    try:
-        os.kill(int(pid), 0)
-        return True
-    except (OSError, ValueError, TypeError):
-        return False
-
-
-def _sim_registry_dirs():
-    dirs = []
-    if os.environ.get("MPK_SIM_DIR"):
-        dirs.append(os.environ["MPK_SIM_DIR"])
-    base = os.environ.get("XDG_RUNTIME_DIR") or "/tmp"
-    dirs += sorted(glob.glob(os.path.join(base, "mpk-sim*")))
-    if base != "/tmp":
-        dirs += sorted(glob.glob("/tmp/mpk-sim*"))
-    return dirs
-
-
 def virtual_ports():
-    """Running virtual boards (host_tools.sim), as device dicts."""
-    ports = []
-    try:
-        import host_tools.sim as sim  # built beside this tool; optional
-    except Exception:
-        sim = None
-    lister = None
-    for name in ("running_boards", "list_running", "running"):
-        if sim is not None and callable(getattr(sim, name, None)):
-            lister = getattr(sim, name)
-            break
-    if lister is not None:
-        try:
-            for b in lister():
-                port = b if isinstance(b, str) else (b.get("port") if isinstance(b, dict) else getattr(b, "port", None))
-                if port:
-                    ports.append(port)
-        except Exception:
-            pass
-    else:
-        # Registry files: one JSON per running board, {"port": ..., "pid": ...}.
-        for d in _sim_registry_dirs():
-            for f in sorted(glob.glob(os.path.join(d, "*.json"))):
-                try:
-                    with open(f) as fh:
-                        info = json.load(fh)
-                except (OSError, ValueError):
-                    continue
-                if info.get("port") and ("pid" not in info or _pid_alive(info["pid"])):
-                    ports.append(info["port"])
+    """Running virtual boards (`mpk sim`, either engine), as device dicts; the stable link
+    is the port when the board has one."""
+    from host_tools.sim import registry
+
     seen, out = set(), []
-    for p in ports:
-        if p not in seen and os.path.exists(p):
-            seen.add(p)
-            out.append({"port": p, "kind": "virtual", "usb": None, "description": "virtual board (mpk sim)"})
+    for info in registry.running():
+        port = info.get("link") or info["port"]
+        if port in seen or not os.path.exists(port):
+            continue
+        seen.add(port)
+        emulated = info.get("engine") == "rp2040"
+        out.append({"port": port, "kind": "virtual", "usb": None, "engine": info.get("engine", "unix"),
+                    "description": "%s (mpk sim%s)" % (
+                        "emulated RP2040, official firmware" if emulated else "virtual board",
+                        " --engine rp2040" if emulated else "")})
     return out
 
 

@@ -4,7 +4,8 @@ Registered through the package's entry points (pyproject.toml, [project.entry-po
 mpk_hil), so any pytest run in the venv has these options:
 
     --board SPEC          repeatable (or comma-separated): sim (a virtual board started here,
-                          labelled sim0, sim1, ...), auto (every USB board found, else the
+                          labelled sim0, sim1, ...), emu (the official Pico firmware on an
+                          emulated RP2040 started here: emu0, ...), auto (every USB board found, else the
                           running virtual boards, else one started here), a port
                           (/dev/ttyACM0, labelled ttyACM0), or LABEL=PORT
     --board-flash         deploy the firmware first (mpk deploy); virtual boards started
@@ -53,8 +54,8 @@ STATE = pytest.StashKey()
 # --- options -------------------------------------------------------------------------------
 def pytest_addoption(parser):
     g = parser.getgroup("mpk-hil", "hardware-in-the-loop tests (mpk hil)")
-    g.addoption("--board", action="append", default=[], metavar="sim|auto|PORT|LABEL=PORT",
-                help="run the HIL tests on this board (repeatable): sim, auto, a serial port")
+    g.addoption("--board", action="append", default=[], metavar="sim|emu|auto|PORT|LABEL=PORT",
+                help="run the HIL tests on this board (repeatable): sim, emu, auto, a serial port")
     g.addoption("--board-flash", action="store_true", default=False,
                 help="deploy the firmware to the boards first (mpk deploy)")
     g.addoption("--hil-dir", default=None, metavar="DIR",
@@ -75,7 +76,7 @@ def pytest_addoption(parser):
 # --- board specs -----------------------------------------------------------------------------
 def resolve_boards(values, discover=None):
     """--board values -> [{"label", "port", "sim"}]; one-line UsageError for a bad port."""
-    out, nsim = [], 0
+    out, nsim, nemu = [], 0, 0
     for value in values:
         for part in [p.strip() for p in value.split(",") if p.strip()]:
             label = None
@@ -84,6 +85,9 @@ def resolve_boards(values, discover=None):
             if part == "sim":
                 out.append({"label": label or "sim%d" % nsim, "port": None, "sim": True})
                 nsim += 1
+            elif part == "emu":
+                out.append({"label": label or "emu%d" % nemu, "port": None, "sim": True, "engine": "rp2040"})
+                nemu += 1
             elif part == "auto":
                 if discover is None:
                     from host_tools.devices import discover
@@ -138,7 +142,8 @@ class HilState:
             spec = next(s for s in self.specs if s["label"] == label)
             if self.workdir is None:
                 self.workdir = tempfile.mkdtemp(prefix="mpk-hil-")
-            b = HilBoard(label, port=spec["port"], sim=spec["sim"], workdir=self.workdir, flash=self.flash,
+            b = HilBoard(label, port=spec["port"], sim=spec["sim"], engine=spec.get("engine", "unix"),
+                         workdir=self.workdir, flash=self.flash,
                          reconnect_s=self.reconnect, reset_cmd=self.reset_cmd,
                          extra_features=() if spec["sim"] else self.features, hil_dir=self.hil_dir)
             self.boards[label] = b
@@ -365,7 +370,7 @@ def _board_for(node, st, label):
         node.user_properties.append(("board_state", "gone"))
         pytest.fail("not run: " + gone, pytrace=False)
     node.user_properties.append(("board_port", b.port))
-    node.user_properties.append(("board_kind", ("virtual " if b.sim else "") + b.name))
+    node.user_properties.append(("board_kind", ("emulated " if b.engine == "rp2040" else "virtual " if b.sim else "") + b.name))
     want = []
     for m in node.iter_markers("needs"):
         want.extend(m.args)

@@ -3,7 +3,8 @@
 HilBoard(label, port=None, sim=False, ...).start():
 
   1. a virtual board is started (sim=True: pico, wired as boards/sim.py HIL_WIRING, its
-     flash in workdir) or the port is opened; whatever runs is stopped (Ctrl-C);
+     flash in workdir; engine "unix", the unix-port board, or "rp2040", the official
+     firmware on an emulated RP2040) or the port is opened; whatever runs is stopped (Ctrl-C);
   2. with flash=True (always for a virtual board started here) the firmware is deployed
      with `mpk deploy` (host_tools/deploy.py: incremental, atomic, no reset);
   3. /main.py is renamed /main.py.hil-off for the session, so no reset (ours, or the
@@ -11,7 +12,8 @@ HilBoard(label, port=None, sim=False, ...).start():
      came, the board is hard-reset once (a watchdog the image started cannot be stopped
      any other way). close() puts /main.py back and soft-resets: the board runs its
      firmware again;
-  4. tests/hil/*.py, compiled, are synced to /hiltests (files.py);
+  4. tests/hil/*.py, compiled, are synced to /hiltests (files.py), with simworld.py (the
+     outside world, as hil.board_sim() gives it) on an emulated Pico;
   5. the board says what it is (os.uname(), simboard): its board definition gives the
      features needs() checks.
 
@@ -133,6 +135,17 @@ def _short(exc):
     return text[-1] if text else type(exc).__name__
 
 
+def _running_engine(port):
+    """The engine of the running `mpk sim` behind `port` (its pty or its link), else None."""
+    from host_tools.sim import registry
+
+    real = os.path.realpath(port)
+    for info in registry.running():
+        if real in (os.path.realpath(info["port"]), info.get("link") and os.path.realpath(info["link"])):
+            return info.get("engine")
+    return None
+
+
 def label_for_port(port):
     """A short name for a port: /dev/ttyACM0 -> ttyACM0, /dev/pts/3 -> pts3."""
     p = port.rstrip("/")
@@ -144,10 +157,11 @@ def label_for_port(port):
 class HilBoard:
     def __init__(self, label, port=None, sim=False, workdir=None, flash=False, wiring=None,
                  reconnect_s=5.0, reset_cmd=None, extra_features=(), hil_dir=HIL_DIR, log=None,
-                 extra_files=()):
+                 extra_files=(), engine="unix"):
         self.label = label
         self.port = port
         self.sim = sim
+        self.engine = engine
         self.workdir = workdir or os.path.join(str(PROJECT_ROOT), "build", "hil")
         self.flash = flash or sim
         self.wiring = wiring
@@ -198,9 +212,21 @@ class HilBoard:
             img = os.path.join(self.workdir, "%s-flash.img" % self.label)
             if os.path.exists(img):
                 os.remove(img)      # a fresh board every session
-            self.vb = VirtualBoard(flash=img, board="pico",
-                                   wiring=self.wiring if self.wiring is not None else sim_def.HIL_WIRING).start()
+            wiring = self.wiring if self.wiring is not None else sim_def.HIL_WIRING
+            if self.engine == "rp2040":
+                from host_tools.sim.rp2040 import EmulatedPico
+
+                self.vb = EmulatedPico(flash=img, wiring=wiring).start()
+            else:
+                self.vb = VirtualBoard(flash=img, board="pico", wiring=wiring).start()
             self.port = self.vb.port
+        else:
+            self.engine = _running_engine(self.port) or self.engine
+        if self.engine == "rp2040":
+            from host_tools.sim.rp2040.board import SIMWORLD
+
+            self.extra_files += (SIMWORLD,)
+            self.extra_features += ("emulated",) + (("loopback",) if self.sim else ())
         self._connect()
         sysname, machine, simname, had_main, had_off, active = self._probe()
         self.machine = machine
@@ -236,6 +262,9 @@ class HilBoard:
             self.features = collect.features(mod, extra)
         else:
             self.features = extra | {"real"}
+        if "emulated" in self.features:       # the real firmware, but no real board
+            self.features.discard("real")
+            self.features.add("virtual")
 
     def close(self):
         """Give the board back: /main.py restored, soft reset (its firmware runs again)."""
@@ -254,7 +283,7 @@ class HilBoard:
             self.vb = None
 
     def describe(self):
-        kind = "virtual %s" % self.name if self.sim else (self.name or "?")
+        kind = ("emulated %s" if self.engine == "rp2040" else "virtual %s") % self.name if self.sim else (self.name or "?")
         return "%s (%s on %s)" % (self.label, kind, self.port)
 
     # --- connection ----------------------------------------------------------------------

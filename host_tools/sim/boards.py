@@ -14,12 +14,15 @@ def _pico_pins(led):
 # blocks as on the RP2040's QSPI flash. heap: the simulation keeps ~75 KiB of
 # its own there; 512k leaves ~430 KiB free, room for firmware deployed as source.
 # VirtualBoard(heap="256k") leaves what a real Pico has free (~180 KiB).
+# flash_total: the whole QSPI flash (firmware + filesystem) of the emulated RP2040
+# (host_tools/sim/rp2040), which runs the real firmware; only boards with it can be emulated.
 BOARDS = {
     "pico": {
         "machine": "Raspberry Pi Pico (virtual) with RP2040",
         "pins": _pico_pins(25),
         "npins": 30,
         "flash_bytes": 1408 * KIB,
+        "flash_total": 2048 * KIB,
         "block_size": 4096,
         "heap": "512k",
     },

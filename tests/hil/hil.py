@@ -165,10 +165,11 @@ def needs(*features):
 
 
 def board_sim():
-    # The simboard module on the virtual board, else None (real board, unit tests).
-    try:
-        import simboard
-
-        return simboard
-    except ImportError:
-        return None
+    # The world outside a virtual board: simboard on the unix-port board, simworld on the
+    # emulated Pico (the same calls); None on a real board and in unit tests.
+    for name in ("simboard", "simworld"):
+        try:
+            return __import__(name)
+        except ImportError:
+            pass
+    return None
