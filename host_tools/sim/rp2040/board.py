@@ -7,11 +7,12 @@ port, the flash image's lock, and the simulated I2C devices (host_tools/sim/boar
 simdevices.py, the same definitions the unix-port board uses), which the chip's I2C
 controller reaches byte by byte through the relay.
 
-A reboot (machine.reset(), the watchdog, restart(), run_reset()) keeps the port: while
-the chip restarts and its USB enumerates again, what a client sends is lost and nothing
-comes back, as on a port whose device is gone. With reenumerate=True the port itself goes
-away at a reboot and comes back as a new pseudo-terminal once USB is up again (the link,
-if any, follows it), as a real Pico's ttyACM does.
+A reboot (machine.reset(), the watchdog, restart(), run_reset()) keeps the port: what the
+board had not yet read is lost, and what a client sends while the chip restarts and its
+USB enumerates again waits for it (a real Pico's port is simply absent for that moment).
+With reenumerate=True the port itself goes away at a reboot and comes back as a new
+pseudo-terminal once USB is up again (the link, if any, follows it), as a real Pico's
+ttyACM does.
 """
 import hashlib
 import json

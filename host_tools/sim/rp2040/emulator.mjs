@@ -438,6 +438,7 @@ function wireSpi(n) {
 }
 
 // --- USB CDC: the serial port ---------------------------------------------------------------
+const TO_BOARD_MAX = 64 * 1024;
 const toBoard = [];                          // host bytes waiting for the board to read them
 let toBoardLen = 0;
 let pendingOut = null;                       // {endpoint, size}: an OUT read held (NAK)
@@ -532,7 +533,7 @@ function buildChip(chipReset, keepWatchdog) {
 }
 
 function reboot(req) {
-  // USB goes away: what the host sent and the board did not read is lost.
+  // USB goes away: what the host sent before and the board did not read is lost.
   toBoard.length = 0;
   toBoardLen = 0;
   event({ ev: 'reset', why: req.why });
@@ -597,7 +598,9 @@ process.on('SIGTERM', quit);
 
 function onFrame(type, payload) {
   if (type === 'S') {
-    if (!usbUp) return;                      // nobody on the bus yet: lost, as on a real port
+    // While the chip reboots and its USB enumerates, what the host sends waits (up to
+    // TO_BOARD_MAX) instead of vanishing: on a real Pico the port is simply not there then.
+    if (!usbUp && toBoardLen + payload.length > TO_BOARD_MAX) return;
     toBoard.push(Buffer.from(payload));
     toBoardLen += payload.length;
     serveOut();
