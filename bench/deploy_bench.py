@@ -72,28 +72,43 @@ def _pad_project(project, n=40, size=3000):
         (d / ("srv%02d.py" % i)).write_text(body)
 
 
-def scenario(project, work, label):
-    """Time the five steps on fresh virtual boards; returns result rows."""
+def _virtual_board(flash):
     from host_tools.sim import VirtualBoard
 
+    return VirtualBoard(flash=flash, board="pico")
+
+
+def scenario(project, work, label, make_board=_virtual_board, settle=None, after_mpk=None, after_mpremote=None):
+    """Time the five steps on fresh boards (make_board(flash path) -> a board to start);
+    settle(board), if given, waits (untimed) after each deploy until the firmware is up;
+    after_mpk(board) / after_mpremote(board, stage) run on each board before it stops.
+    Returns result rows."""
     res = {}
-    with VirtualBoard(flash=str(work / ("mpk-%s.img" % label)), board="pico") as vb:
+    settle = settle or (lambda board: None)
+    with make_board(str(work / ("mpk-%s.img" % label))) as vb:
         res["first"], _ = _mpk("deploy", "--port", vb.port, "--root", str(project))
+        settle(vb)
         res["noop"], _ = _mpk("deploy", "--port", vb.port, "--root", str(project))
+        settle(vb)
         changed = _touch_one(project)
         res["one"], _ = _mpk("deploy", "--port", vb.port, "--root", str(project))
+        settle(vb)
+        if after_mpk:
+            after_mpk(vb)
     # The same files, laid out as mpk lays them out, for mpremote.
-    build = project / "build" / "virtual"
+    build = next(d for d in sorted((project / "build").iterdir()) if (d / "tree").is_dir())   # what mpk built
     stage = work / ("stage-" + label)
     shutil.copytree(build / "tree", stage / "mpk" / "a")
     for f in ("boot.py", "main.py"):
         shutil.copy(build / "root" / f, stage / f)
     nfiles = sum(1 for p in stage.rglob("*") if p.is_file())
     nbytes = sum(p.stat().st_size for p in stage.rglob("*") if p.is_file())
-    with VirtualBoard(flash=str(work / ("mpremote-%s.img" % label)), board="pico") as vb:
+    with make_board(str(work / ("mpremote-%s.img" % label))) as vb:
         args = ["fs", "cp", "-r", str(stage / "boot.py"), str(stage / "main.py"), str(stage / "mpk"), ":"]
         res["mp_first"], _ = _mpremote(vb.port, *args)
         res["mp_repeat"], _ = _mpremote(vb.port, *args)
+        if after_mpremote:
+            after_mpremote(vb, stage)
     tag = "%s, %d files, %.0f KB" % (label, nfiles, nbytes / 1024)
     return [
         {"name": "[%s] mpk deploy: first" % tag, "seconds": res["first"],

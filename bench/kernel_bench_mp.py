@@ -1,6 +1,10 @@
-# Kernel benchmark, run on the MicroPython unix port by bench/kernel_bench.py. Every
-# figure comes from this one process, so ratios compare like with like. Prints one JSON
-# object: microseconds per round trip and bytes per idle task.
+# Kernel benchmark, run on the MicroPython unix port by bench/kernel_bench.py and on the
+# emulated RP2040 by bench/emulated_bench.py. Every figure comes from this one process, so
+# ratios compare like with like. Prints one JSON object: microseconds per round trip and
+# bytes per idle task.
+#
+#   kernel_bench_mp.py [N [IDLE [ASYNC_N]]]   round trips, idle tasks beside them (also the
+#                                               count for bytes per task), asyncio round trips
 import gc
 import json
 import sys
@@ -11,6 +15,8 @@ import kernel
 from kernel import recv, reply, call
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
+IDLE = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+ASYNC_N = int(sys.argv[3]) if len(sys.argv) > 3 else N
 REPEATS = 5
 
 
@@ -72,7 +78,7 @@ def kernel_round_trip(idle_tasks=0):
 
 def asyncio_round_trip():
     # The peer: two asyncio tasks ping-ponging through a pair of Events.
-    n = N
+    n = ASYNC_N
     result = []
 
     async def main():
@@ -99,7 +105,7 @@ def asyncio_round_trip():
     return result[0]
 
 
-def bytes_per_idle_task(count=1000):
+def bytes_per_idle_task(count=IDLE):
     k = kernel.Kernel()
     k.run()                              # drops the last benchmark's kernel (running_kernel)
     gc.collect()
@@ -108,10 +114,14 @@ def bytes_per_idle_task(count=1000):
         k.spawn(idle_task, mailbox=4)
     k.run()                              # each task started and blocked in recv
     gc.collect()
+    FREE.append(gc.mem_free())           # what is left with them all waiting
     return (gc.mem_alloc() - before) / count
 
 
-def bytes_per_asyncio_task(count=1000):
+FREE = []
+
+
+def bytes_per_asyncio_task(count=IDLE):
     result = []
 
     async def waiter(ev):
@@ -135,9 +145,11 @@ def bytes_per_asyncio_task(count=1000):
 out = {
     "floor_us": best_of(floor_round_trip),
     "kernel_us": best_of(kernel_round_trip),
-    "kernel_1000_us": best_of(lambda: kernel_round_trip(1000)),
+    "kernel_1000_us": best_of(lambda: kernel_round_trip(IDLE)),
+    "idle": IDLE,
     "asyncio_us": best_of(asyncio_round_trip),
     "task_bytes": bytes_per_idle_task(),
+    "free_with_idle": FREE[0],
     "asyncio_task_bytes": bytes_per_asyncio_task(),
     "micropython": "%d.%d.%d" % sys.implementation.version[:3],
 }

@@ -1,7 +1,8 @@
 """`make bench`: every benchmark of the project, one table, and bench/results.json.
 
 Sections: the kernel on the MicroPython unix port; the servers on the virtual board;
-mpk deploy against mpremote on virtual boards. Each section measures its ratios within
+mpk deploy against mpremote on virtual boards; the kernel, heap and deploy on the official
+firmware on an emulated RP2040. Each section measures its ratios within
 one run on this machine, so the goals hold whatever the machine's speed.
 """
 import json
@@ -30,6 +31,12 @@ def _servers():
             for name, value, unit, note in servers_bench.run()]
 
 
+def _emulated():
+    from bench import emulated_bench
+
+    return emulated_bench.rows()
+
+
 def _deploy():
     from bench import deploy_bench
 
@@ -41,6 +48,7 @@ SECTIONS = (
     ("kernel (MicroPython unix port)", _kernel),
     ("servers (virtual board)", _servers),
     ("deploy (virtual boards)", _deploy),
+    ("emulated RP2040 (official firmware; us of emulated time)", _emulated),
 )
 
 
