@@ -38,7 +38,7 @@ run: $(STAMP)
 # Pico; both runs run, the target fails if either does.
 test: $(STAMP) $(EMU_STAMP)
 	@status=0; \
-	$(BIN)/python -m pytest -q -p no:cacheprovider || status=1; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile || status=1; \
 	$(BIN)/python -m pytest -q -p no:cacheprovider --board sim --board emu tests/hil || status=1; \
 	exit $$status
 

@@ -42,3 +42,19 @@ def board_exec(sim_board):
         t.close()
     except Exception:
         pass
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_board_registry(tmp_path_factory):
+    """The host tests see only the virtual boards they start: a developer's running
+    `mpk sim` (registered for `mpk devices`) must not be found by a test that expects no
+    board. A test that wants a registry of its own sets MPK_SIM_DIR itself."""
+    import os
+
+    old = os.environ.get("MPK_SIM_DIR")
+    os.environ["MPK_SIM_DIR"] = str(tmp_path_factory.mktemp("board-registry"))
+    yield
+    if old is None:
+        os.environ.pop("MPK_SIM_DIR", None)
+    else:
+        os.environ["MPK_SIM_DIR"] = old
