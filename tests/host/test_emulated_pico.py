@@ -219,3 +219,34 @@ def test_bad_images_and_missing_rom(emu, tmp_path):
     assert_one_line_error(sim("--flash", str(tmp_path / "x.img"), env={"MPK_RP2040_BOOTROM": ""}), "boot ROM")
     assert_one_line_error(run_mpk("sim", "--firmware", FIRMWARE), "rp2040 engine")
     assert_one_line_error(sim("--board", "pico_w"), "cannot be emulated")
+
+
+def test_reenumerate_port_vanishes_and_comes_back_on_its_link(tmp_path):
+    emu_helpers.require()
+    from host_tools.sim.rp2040 import EmulatedPico
+
+    link = tmp_path / "ttyACM"
+    with EmulatedPico(flash=str(tmp_path / "pico.img"), link=str(link), reenumerate=True) as b:
+        first = b.port
+        hold = open(first, "rb", buffering=0)         # a client that keeps the old port open
+        p = run_mpk("reset", "--hard", "--port", str(link))
+        assert p.returncode == 0, p.stderr
+        wait_event(b, "hard reset")
+        deadline = time.monotonic() + 20
+        while b.port == first or not os.path.exists(str(link)) or os.path.realpath(link) != b.port:
+            assert time.monotonic() < deadline, (first, b.port)
+            time.sleep(0.05)
+        try:                                           # the old port hung up, as a ttyACM does:
+            while hold.read(1):                        # end of file (pyserial: "device disconnected")
+                pass
+        except OSError as e:                           # or EIO
+            assert e.errno == 5, e
+        hold.close()
+        assert board_eval(b, "__import__('machine').reset_cause()") == "3"     # the new port works
+        assert mpremote_on(str(link), "exec", "print(6 * 7)").strip() == "42"
+
+
+def mpremote_on(port, *args):
+    r = run_tool(MPREMOTE, "connect", port, *args, timeout=60)
+    assert r.returncode == 0, r
+    return r.stdout.decode()
