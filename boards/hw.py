@@ -20,7 +20,11 @@
 #   timer(board, index, period_ms, periodic, callback)
 #                                             callback(timer) in interrupt context; index
 #                                             picks one of board.TIMER_IDS
-#   wdt(board, timeout_ms)                    started watchdog (timeout capped at board.WDT_MAX_MS)
+#   wdt(board, timeout_ms, owner=None)        started watchdog (timeout capped at board.WDT_MAX_MS),
+#                                             with its keeper (below); owner: see wdt_keeper
+#   wdt_owner(owner)                          who feeds it now (None: nobody, the keeper does)
+#   wdt_keep(board)                           at boot: keep a WDT left running fed (boot.py)
+#   wdt_started()                             a WDT is running and kept
 #   wlan(board)                               network.WLAN(STA_IF), None without a radio
 #   unique_id(), reset(), reset_cause(), freq()
 #
@@ -222,9 +226,74 @@ def timer_slots(board):
     return None if board.TIMER_IDS == (-1,) else len(board.TIMER_IDS)
 
 
-def wdt(board, timeout_ms):
+# The keeper. A watchdog that cannot be stopped (RP2040) must not reset a board whose
+# system was stopped at the REPL with Ctrl-C (state kept), is being copied to by
+# mpremote, or is booting after a soft reset: a soft timer feeds the running WDT whenever
+# its owner is not running. The owner is whatever feeds it for real (the watchdog server
+# passes its kernel's is_running); while the owner runs, only it feeds, so a task that
+# hangs the loop there still gets the board reset.
+KEEP_MS = 500
+_wdt = None          # the machine.WDT
+_owner = None        # a function: True while the real feeder runs
+_keeper = None       # the machine.Timer
+
+
+def wdt(board, timeout_ms, owner=None):
     # Starts the watchdog: on RP2040 it cannot be stopped again.
-    return _m().WDT(timeout=max(1, min(int(timeout_ms), board.WDT_MAX_MS)))
+    global _wdt
+    _wdt = _m().WDT(timeout=max(1, min(int(timeout_ms), board.WDT_MAX_MS)))
+    wdt_owner(owner)
+    _start_keeper()
+    return _wdt
+
+
+def wdt_owner(owner):
+    global _owner
+    _owner = owner
+
+
+def wdt_started():
+    # Whether this boot has a watchdog to feed (started here, or kept from the last boot).
+    return _wdt is not None
+
+
+def _keep(t):
+    o = _owner
+    if _wdt is not None and (o is None or not o()):
+        _wdt.feed()
+
+
+def _start_keeper():
+    global _keeper
+    if _keeper is None:
+        M = _m()
+        _keeper = M.Timer(-1, mode=M.Timer.PERIODIC, period=KEEP_MS, callback=_keep)
+
+
+def wdt_running(board):
+    # Whether a watchdog is counting (left running by the last boot: it survives a soft reset).
+    reg = getattr(board, "WDT_CTRL", None)       # (address, enable bit) where readable
+    if reg == "sim":
+        try:
+            import simboard
+
+            return simboard.wdt_running()
+        except ImportError:
+            return False
+    if reg is None:
+        return False
+    mem32 = getattr(_m(), "mem32", None)
+    return bool(mem32 is not None and mem32[reg[0]] & reg[1])
+
+
+def wdt_keep(board):
+    # At boot (boot.py): a WDT left running by the last boot is fed by the keeper until a
+    # watchdog server owns it again. Re-arming it takes the longest timeout.
+    global _wdt
+    if _wdt is None and wdt_running(board):
+        _wdt = _m().WDT(timeout=board.WDT_MAX_MS)
+        _start_keeper()
+    return _wdt is not None
 
 
 # --- radio, identity, reset --------------------------------------------------------------

@@ -28,6 +28,7 @@ PWM_FREQ = (8, 62500000)        # Hz, what machine.PWM accepts
 TIMER_IDS = (-1,)               # rp2 timers are virtual: id -1, as many as wanted
 IRQ_HARD = True                 # pin IRQs may run as hard interrupts
 WDT_MAX_MS = 8388               # RP2040 watchdog limit; it cannot be stopped once started
+WDT_CTRL = (0x40058000, 1 << 30)  # WATCHDOG CTRL and its ENABLE bit: running after a soft reset?
 HAS_WIFI = False
 # The display the display server drives (an SSD1306 on the default I2C bus).
 DISPLAY = {"driver": "ssd1306", "i2c": 0, "addr": 0x3C, "width": 128, "height": 64}

@@ -17,6 +17,7 @@ if LIKE == "pico_w":
     PINS = {"LED": "LED"}
 IRQ_HARD = True                          # edges are delivered synchronously
 HAS_WIFI = False                         # no radio is simulated
+WDT_CTRL = "sim"                         # simboard.wdt_running() tells
 # The wiring the HIL tests start the virtual board with (host_tools/sim/wiring.py):
 # loopback pairs for the gpio tests.
 HIL_WIRING = {"wires": [["GP2", "GP3"], ["GP6", "GP7"]]}

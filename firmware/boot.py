@@ -1,4 +1,4 @@
-# boot.py: put the deployed firmware tree on sys.path; roll back a tree that fails to start.
+# mpk: boot.py: put the deployed firmware tree on sys.path; roll back a tree that fails to start.
 # Runs on every boot (also on the soft resets of the raw REPL), so it stays tiny and never raises.
 #
 # On-board layout (written by `mpk deploy`):
@@ -129,7 +129,19 @@ def start():
         f()
 
 
+def _keep_wdt():
+    # A watchdog the last boot started survives a soft reset (RP2040): keep it fed while
+    # this boot and whatever follows run without their watchdog server (boards/hw.py).
+    try:
+        import boards
+        from boards import hw
+        hw.wdt_keep(boards.current())
+    except Exception:
+        pass
+
+
 try:
-    _boot()
+    if _boot():
+        _keep_wdt()
 except Exception as e:
     print('mpk boot: error', e)

@@ -24,8 +24,18 @@ def build(image=None, board=None, reset=None):
 def run(k):
     r = k.run()
     if r in ("interrupted", "stopped"):      # Ctrl-C at the REPL, or through the console
-        print("mpk: stopped (Ctrl-C); kernel.ps() to look, kernel.running_kernel().run() to resume")
+        print("mpk: stopped (Ctrl-C); every task kept%s; kernel.ps() to look, "
+              "kernel.running_kernel().run() to resume" % _wdt_note())
     return r
+
+
+def _wdt_note():
+    try:
+        from boards import hw
+
+        return ", the watchdog fed meanwhile" if hw.wdt_started() else ""
+    except ImportError:
+        return ""
 
 
 def main():

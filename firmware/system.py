@@ -47,8 +47,9 @@ IMAGE = {
         {"name": "sensor_logger", "module": "firmware.apps.sensor_logger",
          "args": (1000,), "prio": 2, "mailbox": 8, "group": "app", "quota": 32768,
          "caps": ("i2c", "gpio", "log", "fs", "display", "watchdog", "supervisor")},
-        # the console last: it answers mpk ps/top/trace/log
-        {"name": "console", "prio": 1, "mailbox": 8, "group": "console", "needs": "console"},
+        # the console last: it answers mpk ps/top/trace/log, and takes Ctrl-C; above the
+        # application, so a busy application cannot leave the board deaf to the host
+        {"name": "console", "prio": 3, "mailbox": 8, "group": "console", "needs": "console"},
     ],
 }
 

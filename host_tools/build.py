@@ -44,8 +44,11 @@ BOARD_ARCH = {
 }
 DEFAULT_BOARD = "pico"
 
+# Both root files start with ROOT_MARK, so that a deploy can tell them from a user's own
+# /boot.py or /main.py, which it keeps (host_tools/deploy.py).
+ROOT_MARK = "# mpk: "
 MAIN_STUB = '''\
-# Written by `mpk deploy`: start the firmware of the active tree (see /boot.py).
+# mpk: written by `mpk deploy`: start the firmware of the active tree (see /boot.py).
 # firmware/main.py runs on import; if it defines main(), that is called next.
 # A tree that fails to start while on trial is rolled back (boot.start).
 import boot

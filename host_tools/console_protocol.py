@@ -41,21 +41,37 @@ PREFIX = "\x1empk:"
 PREFIX_BYTES = b"\x1empk:"
 PROTOCOL = 1
 
+# Written out a record at a time, in the records of kernel/inspect.py, as the console
+# server writes them: no string as long as the whole snapshot is ever made on the board.
 FALLBACK_CODE = """\
-import json, kernel
+import json, sys, kernel
 _f = getattr(kernel, 'running_kernel', None)
 _k = _f() if _f else None
 if _k is None:
  print('%(p)s' + json.dumps({'ok': False, 'error': 'no-kernel' if _f else 'no-running_kernel'}))
 else:
- _s = _k.snapshot()
- if 'trace' not in _s and hasattr(_k, 'trace_events'):
-  try:
-   _s['trace'] = [list(e) for e in _k.trace_events()]
-   json.dumps(_s['trace'])
-  except Exception:
-   _s['trace'] = [[repr(x) for x in e] for e in _k.trace_events()]
- print('%(p)s' + json.dumps({'ok': True, 'data': _s}))
+ from kernel.inspect import ps_record as _pr, trace_record as _tr
+ _s = sys.modules.get('servers.supervisor')
+ _s = _s and _s.last
+ def _rs(n):
+  for c in (_s.children if _s else ()):
+   if c.name == n:
+    return c.restarts
+  return 0
+ def _l(it):
+  print('[', end='')
+  _p = ''
+  for x in it:
+   print(_p + json.dumps(x), end='')
+   _p = ', '
+  print(']', end='')
+ print('%(p)s{"ok": true, "data": {"tasks": ', end='')
+ _l(_pr(i, _rs(i['name'])) for i in _k.iter_info())
+ print(', "stats": ' + json.dumps(_k.stats()) + ', "trace": ', end='')
+ _l(_tr(e, _k.name_of, n + 1) for n, e in enumerate(_k.trace_events()))
+ print(', "faults": ', end='')
+ _l(_k.faults())
+ print('}}')
 """ % {"p": "\\x1empk:"}
 
 RESUME_CODE = "import kernel; _k = kernel.running_kernel(); (getattr(_k, 'resume', None) or _k.run)()"

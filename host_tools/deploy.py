@@ -55,7 +55,9 @@ def _w(d,t,r,x):
   if e[1]&0x4000:print('D',t,q+'/');_w(p,t,q+'/',x)
   else:print('F',t,_h(p) if x else '?',e[3] if len(e)>3 and e[3]>=0 else os.stat(p)[6],q)
 def _f(p):
- try:return(_h(p),os.stat(p)[6])
+ try:
+  with open(p,'rb') as f:_o=f.read(7)==b'%(mark)s'
+  return(_h(p),os.stat(p)[6],_o)
  except OSError:return None
 try:
  with open('%(d)sactive') as f:_a=f.read().strip()
@@ -77,7 +79,7 @@ try:import json;print(json.dumps(_a))
 except Exception:print(repr(_a))
 for _n in ('_b','_m','_h','_w','_f','_a','_um','_s','_fs','_k','_x','_all'):globals().pop(_n,None)
 del _n
-""" % {"hl": HASH_LEN, "d": SLOT_DIR}
+""" % {"hl": HASH_LEN, "d": SLOT_DIR, "mark": build_mod.ROOT_MARK}
 
 # The quick read hashes only the running tree (and /boot.py, /main.py): when nothing
 # changed, that is all the answer needs. The idle tree is listed with '?' for hashes,
@@ -138,6 +140,8 @@ def plan(manifest, scan):
     root_want = {p: v["sha256"][:HASH_LEN] for p, v in manifest["root"].items()}
     board_root = scan.get("root") or {}
     root_send = sorted(p for p, h in root_want.items() if not board_root.get(p) or board_root[p][0] != h)
+    # A /boot.py or /main.py that is not mpk's (no ROOT_MARK) is the user's: kept aside.
+    keep = [p for p in root_send if board_root.get(p) and not (len(board_root[p]) > 2 and board_root[p][2])]
 
     def tree_files(t):
         return {p: v[0] for p, v in trees[t].items() if v is not None and p != ".built"}
@@ -149,6 +153,7 @@ def plan(manifest, scan):
         "active": active,
         "trial": tries >= 0,
         "root_send": root_send,
+        "keep": keep,
         "send": [],
         "copy": [],
         "skip": [],
@@ -341,14 +346,15 @@ def _build_and_plan(scan, board_name, root, log):
 
 
 def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, progress=True,
-           reset=True, discover=None, _hook=None):
+           reset=True, discover=None, _hook=None, wait_s=0):
     """Deploy and return a summary dict. `_hook(stage, board)` lets tests interrupt at a stage.
 
     The board is read first, in one round trip (host_tools/quick_repl.py: Ctrl-C, raw
     REPL, SCAN_CODE). Nothing to change: the stopped system is resumed as it was (or
     soft-reset when no kernel was running) and the deploy ends there. Otherwise the
     board is soft-reset into the raw REPL (a clean heap) through mpremote's transport
-    and the plan is applied.
+    and the plan is applied. With wait_s, a deploy that switched waits (up to wait_s)
+    until the new firmware is up and raises MpkError if boot.py rolled it back.
     """
     t0 = time.monotonic()
     hook = _hook or (lambda stage, board: None)
@@ -393,8 +399,8 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
     if not summary.get("up_to_date"):
         from host_tools.deploy_write import _deploy_changes
 
-        summary = _deploy_changes(port, board_name, root, note, progress, reset, hook, planned)
-    summary["seconds"] = time.monotonic() - t0
+        summary = _deploy_changes(port, board_name, root, note, progress, reset, hook, planned, wait_s)
+    summary["seconds"] = time.monotonic() - t0 - summary.get("up_s", 0)
     if log:
         log(format_summary(summary))
     return summary
@@ -409,7 +415,7 @@ def _summary(port, name, manifest, p):
         "port": port, "board": name, "build_id": manifest["build_id"], "tree": p["target"],
         "sent": len(p["send"]) + len(p["root_send"]), "copied": len(p["copy"]),
         "skipped": len(p["skip"]), "removed": len([r for r in p["remove"] if r != ".built"]),
-        "bytes": p["send_bytes"], "switched": False,
+        "bytes": p["send_bytes"], "switched": False, "kept": {},
     }
 
 
@@ -421,6 +427,18 @@ def _check_space(p):
             % (_human(p["need_bytes"]), _human(p["free_bytes"])))
 
 
+def _after(s):
+    if not s.get("switched"):
+        return ""
+    if "up_s" in s:
+        return "; switched, up %.1f s later" % s["up_s"]
+    return "; switched, soft reset"
+
+
+def format_kept(s):
+    return "".join("; your %s is kept as %s" % ("/" + f, k) for f, k in sorted(s.get("kept", {}).items()))
+
+
 def format_summary(s):
     if s.get("up_to_date"):
         return "deploy: %s is up to date on %s (tree %s, build %s): 0 files sent, %d skipped, 0 B; %.2f s" % (
@@ -428,4 +446,4 @@ def format_summary(s):
     return ("deploy: build %s to tree %s on %s: %d files sent (%s), %d copied on the board, %d skipped, "
             "%d removed; %.2f s%s" % (
                 s["build_id"], s["tree"], s["port"], s["sent"], _human(s["bytes"]), s["copied"], s["skipped"],
-                s["removed"], s["seconds"], "; switched, soft reset" if s.get("switched") else ""))
+                s["removed"], s["seconds"], _after(s))) + format_kept(s)

@@ -84,7 +84,7 @@ def _send_files(board, items, progress):
     flush()
 
 
-def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=None):
+def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=None, wait_s=0):
     """The deploy through mpremote's transport: soft reset, write, verify, switch.
 
     `planned`: (board name, manifest, plan) from the quick read (None: read the board
@@ -117,8 +117,19 @@ def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=
                 name, manifest, p = planned
                 summary = _summary(b.port, name, manifest, p)
             hook("planned", b)
-            _apply(b, manifest, p, progress, hook)
+            _apply(b, manifest, p, progress, hook, summary["kept"])
             summary["switched"] = p["switch"]
+            if reset and wait_s:
+                # The new tree starts now; the deploy is done when it is up, and failed if
+                # boot.py rolls it back (host_tools/firmware_up.py).
+                from host_tools.firmware_up import wait_until_up
+
+                reset = False
+                b.soft_reset()
+                try:
+                    summary["up_s"] = wait_until_up(b.t.serial, wait_s)
+                except OSError as e:
+                    raise MpkError("the board went away while its new firmware started (%s)" % e) from None
             return summary
         except BoardGone as e:
             raise MpkError(
@@ -138,7 +149,7 @@ def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=
                     pass
 
 
-def _apply(b, manifest, p, progress, hook):
+def _apply(b, manifest, p, progress, hook, kept=None):
     t = SLOT_DIR + p["target"] + "/"
     src = SLOT_DIR + (p["active"] or "") + "/"
     tree_dir = manifest["dir"] + "/tree/"
@@ -180,7 +191,7 @@ def _apply(b, manifest, p, progress, hook):
                                    "previous firmware: run `mpk deploy` again" % bad[0])
             b.exec("with open(%s, 'w') as f:\n f.write(%s)" % (_q(t + ".built"), _q(manifest["build_id"])))
             # 5. root files (atomic: tmp then rename), then the switch.
-            _send_root(b, p, root_dir, bar)
+            _send_root(b, p, root_dir, bar, kept)
         finally:
             bar.close()
         hook("switch", b)
@@ -190,13 +201,30 @@ def _apply(b, manifest, p, progress, hook):
             "except OSError:\n os.remove('/mpk/active')\n os.rename('/mpk/active.new', '/mpk/active')"
             % _q(p["target"] + " 0"))
     else:
-        _send_root(b, p, root_dir, _Progress(0, False))
+        _send_root(b, p, root_dir, _Progress(0, False), kept)
 
 
-def _send_root(b, p, root_dir, bar):
+KEEP_CODE = """\
+import os
+def _k(p):
+ n=p+'.orig';i=0
+ while 1:
+  try:os.stat(n)
+  except OSError:break
+  i+=1;n=p+'.orig.%d'%i
+ os.rename(p,n);print(n)
+"""
+
+
+def _send_root(b, p, root_dir, bar, kept=None):
     if not p["root_send"]:
         return
     _send_files(b, [(root_dir + f, "/" + f + ".new") for f in p["root_send"]], bar)
+    if p.get("keep"):
+        # The user's own /boot.py or /main.py: renamed aside (never over another), then ours goes in.
+        out = b.exec(KEEP_CODE + "\n".join("_k(%s)" % _q("/" + f) for f in p["keep"])).decode().split()
+        if kept is not None:
+            kept.update(zip(p["keep"], out))
     b.exec("import os\n" + "\n".join(
         "try:\n os.rename(%s, %s)\nexcept OSError:\n os.remove(%s)\n os.rename(%s, %s)"
         % (_q("/" + f + ".new"), _q("/" + f), _q("/" + f), _q("/" + f + ".new"), _q("/" + f))

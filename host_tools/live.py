@@ -9,7 +9,7 @@ from host_tools import console_protocol as cp
 from host_tools.board_conn import BoardExecError, connect, select_port
 from host_tools.errors import MpkError
 
-HELLO_TIMEOUT = 0.5
+HELLO_TIMEOUT = 2.0        # a busy board (or the emulated Pico, ~0.15x) answers late
 REQUEST_TIMEOUT = 5
 
 
@@ -25,6 +25,7 @@ class LiveSession:
         self.rid = 0
         self.scanner = cp.ReplyScanner()
         self.other = b""
+        self.noted = False          # said once that the REPL was used
 
     def __enter__(self):
         self.board = connect(self.port)
@@ -98,17 +99,27 @@ class LiveSession:
             b.t.read_until(1, b"\n", timeout=1)  # the echo
         return r.get("data") or {}
 
-    def query(self, what, since=None):
-        """what: snapshot, ps, trace, log. Returns data as the console server would."""
+    def query(self, what, since=None, everything=False):
+        """what: snapshot, top (tasks and stats only), ps, trace, log. Returns data as
+        the console server would."""
         if self.via == "server":
             if what in ("trace", "log") and what in self.commands:
-                return self._request(what, {"since": since} if since is not None else {})
+                args = {"since": since} if since is not None else {}
+                if everything:
+                    args["all"] = True
+                return self._request(what, args)
             if what == "ps" and "ps" in self.commands:
                 return self._request("ps")
-            snap = self._request("snapshot")
+            snap = self._request("snapshot", {"parts": ["tasks", "stats"]} if what == "top" else None)
         else:
             snap = self._snapshot_via_repl()
-        if what == "snapshot":
+            if self.mode == "auto" and not self.noted:
+                import sys
+
+                self.noted = True
+                print("mpk: no console server answered on %s: read through the REPL (Ctrl-C, read, "
+                      "resume)" % self.port, file=sys.stderr)
+        if what in ("snapshot", "top"):
             return snap
         if what == "ps":
             return snap.get("tasks", [])
@@ -118,68 +129,43 @@ class LiveSession:
         return items
 
 
-# --- rendering ---------------------------------------------------------------------------
-PS_ORDER = ["tid", "id", "name", "state", "prio", "priority", "mailbox", "queue", "cpu_ms", "cpu", "cpu_pct",
-            "mem", "heap", "quota", "waiting_on", "wait", "restarts", "faults"]
+# --- rendering: the board's own formats (kernel/inspect.py), so `mpk ps` and the board's
+# `ps` print the same table and `mpk trace` the same lines ---------------------------------
+def _inspect():
+    import sys
+
+    from host_tools.build import PROJECT_ROOT
+
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    from kernel import inspect
+
+    return inspect
 
 
-def columns(rows, order=PS_ORDER):
-    keys = []
-    for r in rows:
-        for k in r:
-            if k not in keys:
-                keys.append(k)
-    return [k for k in order if k in keys] + [k for k in keys if k not in order]
-
-
-def cell(v):
-    if v is None:
-        return "-"
-    if isinstance(v, (list, tuple)):
-        return "/".join(cell(x) for x in v)
-    if isinstance(v, float):
-        return "%.1f" % v
-    if isinstance(v, dict):
-        return json.dumps(v, separators=(",", ":"))
-    return str(v)
-
-
-def format_table(rows, order=PS_ORDER):
+def format_table(rows):
     if not rows:
         return "(no tasks)"
-    cols = columns(rows, order)
-    cells = [[cell(r.get(c)) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(cols, widths)).rstrip()]
-    for row in cells:
-        lines.append("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
-    return "\n".join(lines)
+    return _inspect().format_ps(rows)
 
 
 def rich_table(rows, title=None):
     from rich.table import Table
 
+    ins = _inspect()
     t = Table(title=title)
-    cols = columns(rows)
-    for c in cols:
-        t.add_column(c.upper())
+    for _, head, _w in ins.PS_COLUMNS:
+        t.add_column(head)
     for r in rows:
-        t.add_row(*[cell(r.get(c)) for c in cols])
+        t.add_row(*[ins._cell(r.get(k)) for k in ins.PS_KEYS])
     return t
 
 
 def format_event(e):
-    if isinstance(e, (list, tuple)):
-        return " ".join(cell(x) for x in e)
-    if not isinstance(e, dict):
-        return str(e)
-    head = []
-    for k in ("seq", "t_ms", "t", "level", "kind", "task", "src", "dst"):
-        if k in e:
-            head.append("%s" % cell(e[k]) if k in ("seq", "t_ms", "t") else "%s=%s" % (k, cell(e[k])))
-    rest = {k: v for k, v in e.items() if k not in ("seq", "t_ms", "t", "level", "kind", "task", "src", "dst")}
-    text = rest.pop("text", None) or rest.pop("msg", None)
-    tail = (" " + cell(text)) if text is not None else ""
-    if rest:
-        tail += " " + json.dumps(rest, separators=(",", ":"), default=str)
-    return " ".join(head) + tail
+    """A trace record (kernel/inspect.py) or a log record, as one line."""
+    if isinstance(e, dict) and "kind" in e and "t_us" in e:
+        return _inspect().trace_line(e)
+    if isinstance(e, dict) and "level" in e:
+        return "%5s %9s %-5s %s: %s" % (e.get("seq", ""), e.get("t_ms", ""), e.get("level", ""),
+                                        e.get("tag", ""), e.get("text", ""))
+    return json.dumps(e, default=str)

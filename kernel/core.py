@@ -117,6 +117,7 @@ class Kernel:
         self._name_waiters = {}     # name -> [TCB] blocked in lookup
         self._cur = None
         self._stop = False
+        self._in_run = False        # inside run(): the loop is being driven
         self._forever = forever     # idle instead of returning when nothing is runnable
         self._idle_fn = idle or port.sleep_ms
         self._slow_us = slow_slice_ms * 1000
@@ -216,6 +217,7 @@ class Kernel:
         m0 = alloc() if measure_all else 0
         q0 = 0
         try:
+            self._in_run = True     # inside the try: a Ctrl-C cannot leave it set
             while not self._stop:
                 if nxt is not None:
                     # Direct switch (L4/QNX style): the caller blocked on a call and
@@ -451,8 +453,13 @@ class Kernel:
             return "interrupted"
         finally:
             self._cur = None
+            self._in_run = False
             if nxt is not None:                # a direct switch still pending
                 self._ready(nxt)
+
+    def is_running(self):
+        # True while run() drives the loop (not after Ctrl-C or stop(), until resumed).
+        return self._in_run
 
     def stop(self):
         # Make run() return after the current slice; state is kept.
@@ -798,7 +805,8 @@ class Kernel:
             waiters = self._name_waiters.get(t[_WAIT])
             if waiters and t in waiters:
                 waiters.remove(t)
-        self._tr.log(EV_TIMEOUT, t[_TID], st)
+        if st != _RECV:     # a recv that times out is a periodic task's tick: not traced
+            self._tr.log(EV_TIMEOUT, t[_TID], st)
         self._wake_fail(t, Timeout(STATE_NAMES[st]))
 
     def _unqueue(self, d, sender):
@@ -965,7 +973,8 @@ class Kernel:
             raise Dead(tid)
         return self._info(t)
 
-    def _info(self, t):
+    def _info(self, t, slim=False):
+        # slim: only what ps shows (cheaper: no name search, fewer keys).
         st = t[_STATE]
         w = t[_WAIT]
         if st == _SENDB:
@@ -980,6 +989,12 @@ class Kernel:
             waits = "%dms" % max(0, ticks_diff(t[_DL], ticks_ms()))
         else:
             waits = ""
+        if slim:
+            return {"tid": t[_TID], "name": t[_NAME], "state": STATE_NAMES[st], "waits": waits,
+                    "prio": t[_PRIO], "mbox": t[_MQN], "mbox_cap": (len(t) - _MQ) >> 1,
+                    "cpu_us": t[_CPU_S] * 1000000 + t[_CPU_US],
+                    "heap": t[_HEAPM] * 0x100000 + t[_HEAP],
+                    "faults": self._fault_counts.get(t[_NAME], 0)}
         q = t[_QUOTA]
         return {
             "tid": t[_TID],
@@ -1027,15 +1042,34 @@ class Kernel:
             "mem_alloc": port.mem_alloc(),
         }
 
-    def ps(self):
-        from kernel.inspect import format_ps
+    def name_of(self, tid):
+        # The name of the live task tid, or None.
+        t = self._task(tid)
+        return t[_NAME] if t is not None else None
 
-        print(format_ps(self.snapshot()["tasks"]))
+    def iter_info(self, slim=False):
+        # task_info() of every live task, one at a time (no list of them all); slim:
+        # only the fields ps shows.
+        for t in self._slots:
+            if type(t) is list:
+                yield self._info(t, slim)
+
+    def ps(self):
+        # The task table, printed a line at a time (restarts are the supervisor's: "-").
+        from kernel.inspect import ps_head, ps_line, ps_record
+
+        print(ps_head())
+        for info in self.iter_info(True):
+            print(ps_line(ps_record(info, None)))
 
     def trace(self, n=None):
-        from kernel.inspect import format_trace
+        from kernel.inspect import trace_line, trace_record
 
-        print(format_trace(self.trace_events(n)))
+        evs = self.trace_events(n)
+        for e in evs:
+            print(trace_line(trace_record(e, self.name_of)))
+        if not evs:
+            print("(no events)")
 
     def trace_events(self, n=None):
         # The last n kernel events, oldest first: (ticks_ms, event, tid, arg).

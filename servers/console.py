@@ -2,7 +2,7 @@
 # running. Every tick it takes the bytes waiting on stdin (select.poll with timeout 0,
 # so it never blocks the loop) and feeds a small line editor with echo.
 #
-# Commands: help, ps, trace [n], kill <tid|name>, restart <name>, send <tid|name> <expr>,
+# Commands: help, ps, trace [n] [all], kill <tid|name>, restart <name>, send <tid|name> <expr>,
 # mem, log [n], faults, stop. `send` calls the task with the value of the Python
 # expression (a literal, typically a request tuple; a bare string s means (s,)) and
 # prints the reply.
@@ -30,7 +30,7 @@ import json
 import sys
 import kernel
 from kernel import call
-from kernel.inspect import format_ps, format_trace
+from kernel.inspect import ps_head, ps_json, ps_line, ps_record, trace_line, trace_record
 from servers.base import Client, ServerError, BADREQ, NOENT, UNAVAIL, is_err
 from servers.periodic import serve_periodic
 
@@ -39,6 +39,7 @@ from servers.periodic import serve_periodic
 PREFIX = "\x1empk:"
 JSON_PROTOCOL = 1
 JSON_COMMANDS = ("hello", "snapshot", "ps", "trace", "log", "call")
+SNAPSHOT_PARTS = ("tasks", "stats", "trace", "log", "faults")
 
 PROMPT = "mpk> "
 TRACE_KEEP = 64          # trace records (with seq numbers) kept for "since" readers
@@ -54,7 +55,7 @@ PROTOCOL = {
 
 HELP = """commands:
   ps                      tasks: state, mailbox, CPU, heap, faults
-  trace [n]               the last n kernel events (default 20)
+  trace [n] [all]         the last n kernel events (default 20); all: also the console's own
   kill <tid|name>         end a task (its supervisor may restart it)
   restart <name>          restart a task through the supervisor
   send <tid|name> <expr>  call a task with a request, e.g. send fs ("usage",)
@@ -148,7 +149,7 @@ class Console:
         if takes:
             _kbd_intr(-1)
         todo = []
-        for _ in range(64):
+        for _ in range(256):       # a whole request line in one tick
             b = self.io.read_byte()
             if b is None:
                 break
@@ -173,9 +174,10 @@ class Console:
                     _kbd_intr(CTRL_C)
                 self.k.stop()
             elif kind == "json":
-                self.write((yield from self.json_reply(text)) + "\n")
+                yield from self.json_reply(text, self.write)
+                self.write("\n")
             else:
-                out = yield from self.run_line(text)
+                out = yield from self.run_line(text, self.write)
                 if out:
                     self.write(out + "\n")
                 self.write(PROMPT)
@@ -232,8 +234,9 @@ class Console:
 
     # --- text commands ---------------------------------------------------------------
 
-    def run_line(self, text):
-        # A command line -> its output (generator: some commands make calls).
+    def run_line(self, text, write):
+        # A command line -> its output (generator: some commands make calls); long tables
+        # (ps, trace) go out through write() a line at a time instead.
         words = text.strip().split(None, 2)
         if not words:
             return ""
@@ -243,9 +246,17 @@ class Console:
             if cmd == "help":
                 return HELP
             if cmd == "ps":
-                return format_ps(self.k.snapshot()["tasks"])
+                restarts = yield from self.restarts()
+                write(ps_head() + "\n")
+                for rec in self.ps_records(restarts):
+                    write(ps_line(rec) + "\n")
+                return ""
             if cmd == "trace":
-                return format_trace(self.k.trace_events(self._int(args, 20)))
+                n = self._int([a for a in args if a != "all"], 20)
+                recs = list(self.trace_since(None, "all" in args))[-n:] if n > 0 else []
+                for r in recs:
+                    write(trace_line(r) + "\n")
+                return "" if recs else "(no events)"
             if cmd == "mem":
                 return self.mem()
             if cmd == "faults":
@@ -342,8 +353,10 @@ class Console:
 
     # --- JSON mode ---------------------------------------------------------------------
 
-    def json_reply(self, line):
-        # A request line -> the reply line (generator: log reads call the log server).
+    def json_reply(self, line, write):
+        # A request line -> the reply line, written in pieces through write(): a record at
+        # a time, so no allocation grows with the number of tasks, the trace or the log
+        # (generator: some answers call other servers first).
         i = line.find(PREFIX)
         rid = None
         try:
@@ -351,38 +364,78 @@ class Console:
         except ValueError:
             req = None
         if type(req) is not dict:
-            return _encode(None, False, error="bad request")
+            write(_encode(None, False, error="bad request"))
+            return
         rid = req.get("id")
         cmd = req.get("cmd")
         args = req.get("args") or {}
         if type(args) is not dict:
             args = {}
+        parts = SNAPSHOT_PARTS
         try:
+            # First everything that may fail; the reply is written only once it cannot.
             if cmd == "hello":
                 data = {"protocol": JSON_PROTOCOL, "commands": list(JSON_COMMANDS)}
             elif cmd == "ps":
-                data = yield from self.ps_records()
+                restarts = yield from self.restarts()
+                data = None
             elif cmd == "trace":
-                data = self.trace_since(args.get("since"))
+                data = self.trace_since(args.get("since"), args.get("all") is True)   # streamed
             elif cmd == "log":
                 data = yield from self.log_since(args.get("since"))
             elif cmd == "call":
                 data = yield from self.json_call(args)
             elif cmd == "snapshot":
-                data = self.k.snapshot()
-                data["tasks"] = yield from self.ps_records()
-                data["trace"] = self.trace_since(None)
-                try:
-                    data["log"] = yield from self.log_since(None)
-                except (ServerError, kernel.IPCError):
-                    data["log"] = []
+                if type(args.get("parts")) is list:
+                    parts = args["parts"]
+                restarts = (yield from self.restarts()) if "tasks" in parts else {}
+                trace = self.trace_since(None, args.get("all") is True) if "trace" in parts else None
+                log = None
+                if "log" in parts:
+                    try:
+                        log = yield from self.log_since(None)
+                    except (ServerError, kernel.IPCError):
+                        log = []
+                data = None
             else:
-                return _encode(rid, False, error="unknown command %r" % (cmd,))
-            return _encode(rid, True, data)
+                write(_encode(rid, False, error="unknown command %r" % (cmd,)))
+                return
         except ServerError as e:
-            return _encode(rid, False, error=str(e))
+            write(_encode(rid, False, error=str(e)))
+            return
         except kernel.IPCError as e:
-            return _encode(rid, False, error="%s %s" % (type(e).__name__, e))
+            write(_encode(rid, False, error="%s %s" % (type(e).__name__, e)))
+            return
+        write = _Chunks(write)
+        write(PREFIX + '{"id": %s, "ok": true, "data": ' % json.dumps(rid))
+        if data is not None or cmd not in ("ps", "snapshot"):
+            if type(data) is list or cmd == "trace":
+                _put_list(write, data)
+            else:
+                write(_json(data))
+            write("}")
+            write.flush()
+            return
+        if cmd == "ps":
+            _put_list(write, self.ps_records(restarts), ps_json)
+        else:
+            sep = "{"
+            for part in SNAPSHOT_PARTS:
+                if part not in parts:
+                    continue
+                write(sep + '"%s": ' % part)
+                sep = ", "
+                if part == "tasks":
+                    _put_list(write, self.ps_records(restarts), ps_json)
+                elif part == "stats":
+                    write(_json(self.k.stats()))
+                elif part == "faults":
+                    _put_list(write, self.k.faults())
+                else:
+                    _put_list(write, trace if part == "trace" else log)
+            write("{}" if sep == "{" else "}")
+        write("}")
+        write.flush()
 
     def json_call(self, args):
         # {"to": name, "msg": literal, "timeout_ms": n} -> repr(reply): the reply keeps its
@@ -405,23 +458,26 @@ class Console:
         r = yield call(tid, msg, ms)
         return repr(r)
 
-    def ps_records(self):
-        restarts = {}
+    def restarts(self):
+        # name -> restarts so far, from the supervisor ({} without one).
+        out = {}
         try:
             for c in (yield from _call_named(self.sup_name, ("status",))):
-                restarts[c["name"]] = c["restarts"]
+                out[c["name"]] = c["restarts"]
         except (ServerError, kernel.IPCError, KeyError, TypeError):
             pass
-        out = []
-        for t in self.k.snapshot()["tasks"]:
-            out.append({"tid": t["tid"], "name": t["name"], "state": t["state"], "waits": t["waits"],
-                        "prio": t["prio"], "mailbox": [t["mbox"], t["mbox_cap"]],
-                        "cpu_ms": t["cpu_us"] // 1000, "mem": t["heap"], "faults": t["faults"],
-                        "restarts": restarts.get(t["name"], 0)})
         return out
 
+    def ps_records(self, restarts):
+        # One record at a time (a generator), in the format of kernel/inspect.py.
+        for info in self.k.iter_info(True):
+            yield ps_record(info, restarts.get(info["name"], 0))
+
     def take_trace(self):
-        # Number the kernel events seen since last time (the ring itself has no seq).
+        # Number the kernel events seen since last time (the ring itself has no seq) and
+        # name their tasks now, while they live. Kept compact (a tuple each); records are
+        # made when asked for. The console's own work (calls to the supervisor and the
+        # log server to answer ps and log) is marked, to be left out.
         evs = self.k.trace_events()
         start = 0
         if self.trace_last is not None:
@@ -429,20 +485,26 @@ class Console:
                 if evs[i] == self.trace_last:
                     start = i + 1
                     break
+        name_of = self.k.name_of
         for e in evs[start:]:
             self.trace_seq += 1
-            self.trace_keep.append({"seq": self.trace_seq, "t_us": e[0], "kind": e[1],
-                                    "task": e[2], "arg": e[3]})
+            r = trace_record(e, name_of)
+            mine = e[2] == self.me or ("peer" in r and e[3] == self.me)
+            self.trace_keep.append((self.trace_seq, e, r["name"], r.get("peer"), mine))
         if evs:
             self.trace_last = evs[-1]
         if len(self.trace_keep) > TRACE_KEEP:
             del self.trace_keep[:len(self.trace_keep) - TRACE_KEEP]
 
-    def trace_since(self, since):
+    def trace_since(self, since, everything=False):
+        # The records after seq `since`, one at a time (a generator).
         self.take_trace()
         if type(since) is not int:
             since = 0
-        return [e for e in self.trace_keep if e["seq"] > since]
+        for seq, e, name, peer, mine in self.trace_keep:
+            if seq > since and (everything or not mine):
+                r = trace_record(e, lambda tid: name if tid == e[2] else peer, seq)
+                yield r
 
     def log_since(self, since):
         if type(since) is not int or since < 0:
@@ -453,10 +515,14 @@ class Console:
     # --- IPC ---------------------------------------------------------------------------
 
     def op_run(self, sender, line):
-        return self.run_line(line)
+        out = []
+        text = yield from self.run_line(line, out.append)
+        return "".join(out) + (text or "")
 
     def op_json(self, sender, line):
-        return self.json_reply(line)
+        out = []
+        yield from self.json_reply(line, out.append)
+        return "".join(out)
 
     def op_quiet(self, sender, on):
         self.quiet = on
@@ -476,6 +542,47 @@ def _call_named(name, msg):
     if is_err(r):
         raise ServerError(r[1], r[2])
     return r
+
+
+def _put_list(write, items, encode=None):
+    # A JSON array, one item at a time.
+    encode = encode or _json
+    write("[")
+    sep = ""
+    for it in items:
+        write(sep + encode(it))
+        sep = ", "
+    write("]")
+
+
+class _Chunks:
+    # Pieces gathered into writes of about CHUNK characters: fewer, larger writes to the
+    # serial console, and never more than one chunk (plus one piece) held.
+    CHUNK = 512
+
+    def __init__(self, write):
+        self.out = write
+        self.parts = []
+        self.n = 0
+
+    def __call__(self, s):
+        self.parts.append(s)
+        self.n += len(s)
+        if self.n >= self.CHUNK:
+            self.flush()
+
+    def flush(self):
+        if self.parts:
+            self.out("".join(self.parts))
+            self.parts = []
+            self.n = 0
+
+
+def _json(v):
+    try:
+        return json.dumps(v)
+    except (TypeError, ValueError):          # something that is not JSON: its repr, as a string
+        return json.dumps(repr(v))
 
 
 def _encode(rid, ok, data=None, error=None):

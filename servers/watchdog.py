@@ -8,7 +8,10 @@
 # can also make itself critical at run time with ("watch", period_ms).
 #
 # The WDT starts when the server does, and on RP2040 it cannot be stopped again: put
-# the watchdog in the system image only when the board should reset on a hang.
+# the watchdog in the system image only when the board should reset on a hang. While the
+# server's kernel is stopped (Ctrl-C at the REPL, state kept) and after the server ends,
+# the board's keeper (boards/hw.py) feeds the WDT instead, so a stopped system stays
+# stopped; while the kernel runs, only this server feeds it.
 from kernel import port
 from servers.base import ServerError, Client, BADREQ, NOENT, DENIED
 from servers.periodic import serve_periodic
@@ -24,10 +27,17 @@ PROTOCOL = {
 
 
 def hardware_wdt(timeout_ms):
+    import kernel
     from boards import hw
     import boards
 
-    return hw.wdt(boards.current(), timeout_ms)
+    return hw.wdt(boards.current(), timeout_ms, kernel.running_kernel().is_running)
+
+
+def _release_hardware():
+    from boards import hw
+
+    hw.wdt_owner(None)          # the keeper feeds until a new server owns it
 
 
 class Watchdog:
@@ -113,7 +123,11 @@ class Watchdog:
 
 def main(critical=None, timeout_ms=5000, grace_ms=1000, wdt=None, feed_ms=None, name="watchdog"):
     # wdt: a function timeout_ms -> object with feed() (default: the board's WDT).
-    yield from serve_periodic(PROTOCOL, Watchdog(critical, timeout_ms, grace_ms, wdt, feed_ms), name)
+    try:
+        yield from serve_periodic(PROTOCOL, Watchdog(critical, timeout_ms, grace_ms, wdt, feed_ms), name)
+    finally:
+        if wdt is None:
+            _release_hardware()
 
 
 def client(name="watchdog", timeout=None):

@@ -8,6 +8,10 @@ def register(sub):
     p.add_argument("--board", default=None, help="board definition (default: from what the board reports)")
     p.add_argument("--no-reset", action="store_true",
                    help="do not soft-reset (or, with nothing to change, resume) the board at the end")
+    p.add_argument("--wait", type=float, default=30.0, metavar="S",
+                   help="after switching, wait up to S seconds for the new firmware to come up "
+                        "(its console answers); a rollback or no answer is an error (default 30; 0: "
+                        "do not wait)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--root", default=None, help="project root (default: this checkout)")
     p.set_defaults(func=run)
@@ -16,7 +20,7 @@ def register(sub):
 def run(args):
     from host_tools import deploy as deploy_mod
 
-    s = deploy_mod.deploy(port=args.port, board_name=args.board, reset=not args.no_reset,
+    s = deploy_mod.deploy(port=args.port, board_name=args.board, reset=not args.no_reset, wait_s=args.wait,
                           log=None if args.json else print, root=args.root or deploy_mod.build_mod.PROJECT_ROOT)
     if args.json:
         import json

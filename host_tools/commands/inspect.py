@@ -32,6 +32,9 @@ def register(sub):
         p.add_argument("-f", "--follow", action="store_true", help="keep printing new entries")
         p.add_argument("--interval", type=float, default=0.5, help="poll interval with --follow")
         p.add_argument("--iterations", type=int, default=0, help="with --follow: stop after this many polls")
+        if name == "trace":
+            p.add_argument("--all", action="store_true",
+                           help="also the console server's own work (answering mpk itself)")
         p.set_defaults(func=cmd_stream, what=name)
 
 
@@ -57,7 +60,7 @@ def cmd_top(args):
         try:
             while True:
                 t0 = time.monotonic()
-                snap = s.query("snapshot")
+                snap = s.query("top")
                 tasks = snap.get("tasks", [])
                 n += 1
                 if args.json:
@@ -86,7 +89,7 @@ def cmd_stream(args):
     with LiveSession(args.port, args.via) as s:
         try:
             while True:
-                items = s.query(args.what, since=since)
+                items = s.query(args.what, since=since, everything=getattr(args, "all", False))
                 polls += 1
                 for e in items:
                     print(json.dumps(e) if args.json else format_event(e), flush=True)

@@ -7,11 +7,13 @@ HilBoard(label, port=None, sim=False, ...).start():
      firmware on an emulated RP2040) or the port is opened; whatever runs is stopped (Ctrl-C);
   2. with flash=True (always for a virtual board started here) the firmware is deployed
      with `mpk deploy` (host_tools/deploy.py: incremental, atomic, no reset);
-  3. /main.py is renamed /main.py.hil-off for the session, so no reset (ours, or the
-     watchdog's) starts the system image behind the tests' back; if it was there when we
-     came, the board is hard-reset once (a watchdog the image started cannot be stopped
-     any other way). close() puts /main.py back and soft-resets: the board runs its
-     firmware again;
+  3. the board's own files stay as they are: nothing is renamed or set aside. A board
+     that resets in the middle (a test's hard reset, the watchdog) boots its firmware,
+     which the next test stops again with Ctrl-C; a watchdog that firmware started (it
+     cannot be stopped on the RP2040) is kept fed by the firmware's keeper
+     (boards/hw.py) whenever no watchdog server runs, also in each test's run. A
+     /main.py.hil-off left by an older runner is put back (never deleted). close()
+     soft-resets the board: it runs its firmware again;
   4. tests/hil/*.py, compiled, are synced to /hiltests (files.py), with simworld.py (the
      outside world, as hil.board_sim() gives it) on an emulated Pico;
   5. the board says what it is (os.uname(), simboard): its board definition gives the
@@ -48,6 +50,12 @@ import sys
 if %(dir)r not in sys.path:
     sys.path.append(%(dir)r)
 try:
+    import boards
+    from boards import hw as _hw
+    _hw.wdt_keep(boards.current())      # a watchdog left running by the firmware stays fed
+except Exception:
+    pass
+try:
     import %(mod)s as _m
     _m.%(name)s()
 except BaseException:
@@ -55,9 +63,10 @@ except BaseException:
         _h = sys.modules.get('hil')
         _k = _h and _h.kernel()
         if _k is not None:
-            from kernel.inspect import format_trace as _ft
+            from kernel.inspect import trace_line as _tl, trace_record as _tr
             print('\\x1ehil-trace')
-            print(_ft(_k.trace_events(12)))
+            for _e in _k.trace_events(12):
+                print(_tl(_tr(_e, _k.name_of)))
             for _f in _k.faults()[-3:]:
                 print('fault: %%s %%s %%s' %% (_f['name'], _f['type'], _f['text']))
     except Exception:
@@ -83,27 +92,16 @@ def _e(p):
 print(repr((u[0], u[4], s, _e('/main.py'), _e('/main.py.hil-off'), _e('/mpk/active'))))
 """
 
-MAIN_OFF = """\
-import os
-try:
-    os.remove('/main.py.hil-off')
-except OSError:
-    pass
-try:
-    os.rename('/main.py', '/main.py.hil-off')
-except OSError:
-    pass
-"""
-
-MAIN_ON = """\
+# An older runner set /main.py aside as /main.py.hil-off and a killed run could leave it
+# so: put it back; with both there, keep both (a user's file is never deleted).
+REPAIR = """\
 import os
 try:
     os.stat('/main.py')
+    print('both')
 except OSError:
-    try:
-        os.rename('/main.py.hil-off', '/main.py')
-    except OSError:
-        pass
+    os.rename('/main.py.hil-off', '/main.py')
+    print('restored')
 """
 
 
@@ -180,7 +178,7 @@ class HilBoard:
         self.features = set()
         self.has_firmware = None
         self.deploy_summary = None
-        self.main_off = False
+        self.give_back = True       # close() starts the board's firmware again
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self):
@@ -242,11 +240,11 @@ class HilBoard:
             self._connect()
             active = True
         self.has_firmware = bool(active)
-        self._exec(MAIN_OFF, 10)
-        self.main_off = True
-        if had_main and not had_off:
-            # It ran the system image when we came: a watchdog may be running.
-            self.hard_reset()
+        if had_off:
+            what = self._exec(REPAIR, 10).strip()
+            self.log("board %s: %s" % (self.label, "put /main.py back from /main.py.hil-off, left by an "
+                     "earlier run" if what == "restored" else "/main.py.hil-off left by an earlier run is "
+                     "kept beside /main.py: compare them and remove the one you do not want"))
         self._resolve_name(sysname, machine, simname)
         compiled = files.compile_dir(self.hil_dir, os.path.join(self.workdir, "mpy"), self.extra_files)
         files.sync(self, compiled)
@@ -267,11 +265,10 @@ class HilBoard:
             self.features.add("virtual")
 
     def close(self):
-        """Give the board back: /main.py restored, soft reset (its firmware runs again)."""
-        if self.t is not None and self.dead is None and self.main_off:
+        """Give the board back: a soft reset from the friendly REPL (its firmware runs again)."""
+        if self.t is not None and self.dead is None and self.give_back:
             try:
                 self._raw(soft_reset=False)
-                self._exec(MAIN_ON, 10)
                 self.t.exit_raw_repl()
                 self.t.serial.write(b"\x04")
                 self.t.serial.flush()
@@ -499,7 +496,7 @@ class Board(HilBoard):
         self.start()
 
     def close(self):
-        self.main_off = False      # a throwaway board: no need to restore it
+        self.give_back = False     # a throwaway board: no need to start its firmware
         super().close()
 
 

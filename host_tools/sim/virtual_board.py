@@ -149,6 +149,7 @@ class VirtualBoard(SerialLog):
             "wiring": self.wiring,
             "repl_mode": self._mode,
             "reset_cause": self._cause,
+            "wdt_running": self._wdt_ms is not None,
         }
 
     def _spawn(self, why):

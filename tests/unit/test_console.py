@@ -98,7 +98,8 @@ def test_commands_send_kill_log_trace_mem_faults():
         out = yield from typed(io, b"log 5\r")
         assert "warn  sensor: too hot" in out, out
         out = yield from typed(io, b"trace 5\r")
-        assert len([ln for ln in out.split("\n") if "tid=" in ln]) == 5, out
+        lines = [ln for ln in out.split("\n") if " ms  " in ln]
+        assert len(lines) == 5 and any("-> main[" in ln for ln in lines), out    # names beside tids
         out = yield from typed(io, b"mem\r")
         assert "heap" in out and "console" in out
         out = yield from typed(io, b"faults\r")
@@ -198,7 +199,7 @@ def test_quiet_console_neither_reads_nor_writes_but_serves_ipc():
         assert io.text() == "" and bytes(io.inbox) == b"help\r"
         c = console.client()
         out = yield from c.run("ps")
-        assert "console" in out and "tid" in out
+        assert "console" in out and "TID" in out
         assert "commands:" in (yield from c.run("help"))
         line = yield from c.json(console.PREFIX + '{"id": 5, "cmd": "hello"}')
         assert replies(line)[0]["id"] == 5

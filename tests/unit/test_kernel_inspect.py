@@ -55,7 +55,8 @@ def test_ps_shows_every_task_with_state_and_waits():
     k = system()
     text = capture(k.ps)
     lines = text.splitlines()
-    assert lines[0].split()[:4] == ["tid", "name", "state", "waits"]
+    assert lines[0].split() == ["TID", "NAME", "STATE", "WAITS", "PRIO", "MAILBOX", "CPU_MS", "MEM",
+                                "RESTARTS", "FAULTS"]         # the layout of `mpk ps`
     rows = {line.split()[1]: line for line in lines[1:]}
     assert set(rows) == {"server", "app"}
     assert " recv " in rows["server"] and "0/4" in rows["server"]

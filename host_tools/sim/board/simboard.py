@@ -27,3 +27,8 @@ def set_adc(pin, u16):
 
 def set_core_temp(temp_c):
     simmachine._wiring.setdefault("adc", {})["temp_c"] = temp_c
+
+
+def wdt_running():
+    """Whether the watchdog counts (it survives a soft reset, as on the RP2040)."""
+    return simmachine.wdt_running()

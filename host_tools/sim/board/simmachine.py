@@ -286,6 +286,14 @@ class Timer:
 
 # --- watchdog (enforced by the host, so a hung interpreter is still reset) -----
 
+_wdt_started = [False]
+
+
+def wdt_running():
+    # Started in this run of the interpreter, or before a soft reset (the host says so).
+    return _wdt_started[0] or bool(simcore.cfg.get("wdt_running"))
+
+
 class WDT:
     def __init__(self, id=0, timeout=5000):
         if timeout > 8388:
@@ -293,6 +301,7 @@ class WDT:
         if timeout < 1:
             raise ValueError("timeout too small")
         self._t = timeout
+        _wdt_started[0] = True
         simcore.ctl("wdt %d" % timeout)
 
     def feed(self):
