@@ -20,10 +20,6 @@ ASYNC_N = int(sys.argv[3]) if len(sys.argv) > 3 else N
 REPEATS = 5
 
 
-def best_of(fn):
-    return min(fn() for _ in range(REPEATS))
-
-
 def floor_round_trip():
     # Two bare generators passing a value back and forth with send(): the cheapest
     # possible hand-over between two Python coroutines.
@@ -142,15 +138,22 @@ def bytes_per_asyncio_task(count=IDLE):
     return result[0]
 
 
-out = {
-    "floor_us": best_of(floor_round_trip),
-    "kernel_us": best_of(kernel_round_trip),
-    "kernel_1000_us": best_of(lambda: kernel_round_trip(IDLE)),
+# Interleaved rounds: each round measures every figure once, so a burst of load on the
+# machine lands on all of them alike; each figure is the best of its rounds, and every
+# round is reported too (the spread, and the ratios within each round).
+rounds = {"floor_us": [], "kernel_us": [], "kernel_1000_us": [], "asyncio_us": []}
+for _ in range(REPEATS):
+    rounds["floor_us"].append(floor_round_trip())
+    rounds["kernel_us"].append(kernel_round_trip())
+    rounds["kernel_1000_us"].append(kernel_round_trip(IDLE))
+    rounds["asyncio_us"].append(asyncio_round_trip())
+out = {k: min(v) for k, v in rounds.items()}
+out["rounds"] = rounds
+out.update({
     "idle": IDLE,
-    "asyncio_us": best_of(asyncio_round_trip),
     "task_bytes": bytes_per_idle_task(),
     "free_with_idle": FREE[0],
     "asyncio_task_bytes": bytes_per_asyncio_task(),
     "micropython": "%d.%d.%d" % sys.implementation.version[:3],
-}
+})
 print(json.dumps(out))

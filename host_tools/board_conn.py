@@ -223,7 +223,8 @@ def open_transport(port, timeout=None):
     from mpremote.transport import TransportError
 
     if not port.startswith(("socket://", "rfc2217://", "loop://")) and not os.path.exists(port):
-        raise MpkError("no board at %s (the port does not exist)" % port)
+        if not _wait_for_port(port):
+            raise MpkError("no board at %s (the port does not exist)" % port)
     try:
         return transport(port, baudrate=115200, exclusive=True,
                          timeout=SERIAL_TIMEOUT if timeout is None else timeout)
@@ -237,6 +238,35 @@ def open_transport(port, timeout=None):
         raise _open_error(port, e) from None
     except (serial.SerialException, OSError) as e:
         raise _open_error(port, e) from None
+
+
+# A board that resets re-enumerates on USB: its port is gone for a moment and comes back
+# (a real Pico's ttyACM, or an emulated one run with --reenumerate). A port that looks
+# like such a device is waited for this long before "no board at".
+REAPPEAR_S = float(os.environ.get("MPK_REAPPEAR_S", "3"))
+
+
+def _wait_for_port(port):
+    real = os.path.realpath(port)
+    if not (port.startswith("/dev/") or real.startswith("/dev/") or _registered(port)):
+        return False
+    deadline = time.monotonic() + REAPPEAR_S
+    while time.monotonic() < deadline:
+        if os.path.exists(port):
+            time.sleep(0.1)             # let it settle (udev, the relay)
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _registered(port):
+    # A running `mpk sim` whose link this is (it comes back when the board re-enumerates).
+    try:
+        from host_tools.sim import registry
+    except ImportError:
+        return False
+    full = os.path.abspath(port)
+    return any(info.get("link") == full for info in registry.running())
 
 
 def connect(port):

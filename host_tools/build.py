@@ -53,6 +53,11 @@ MAIN_STUB = '''\
 # A tree that fails to start while on trial is rolled back (boot.start).
 import boot
 boot.start()
+# Stopped (Ctrl-C): the REPL has `kernel` at hand, kernel.ps() and kernel.running_kernel().run().
+try:
+    import kernel
+except ImportError:
+    pass
 '''
 
 

@@ -5,9 +5,11 @@
 The board is $MPK_PORT, else the one plugged-in board (by USB VID:PID), else a virtual
 board started here (flash kept in build/run-sim.img, so redeploys are incremental). The
 firmware is deployed with `mpk deploy` (which soft-resets the board: boot.py and
-main.py start the system image), then the console is attached with mpremote without
-interrupting the system. Ctrl-] leaves; in the console, Ctrl-C stops the kernel into the
-REPL (kernel.ps(), kernel.running_kernel().run() to resume).
+main.py start the system image), then the firmware's console is attached (`mpk console`)
+without interrupting the system. Ctrl-] leaves; in the console, Ctrl-C stops the kernel into the
+REPL (kernel.ps(), kernel.running_kernel().run() to resume). Without a terminal (CI, a
+pipe) it prints the task table and the last log records once (asked in the console
+server's JSON mode), then follows what the board prints, typing nothing into it.
 """
 import argparse
 import os
@@ -39,20 +41,30 @@ def _board_port(args):
     return None
 
 
+def _show_system(port):
+    # The running system once, through the console server's JSON mode (machine requests:
+    # nothing is typed into the board's shell or REPL): the tasks and the last log records.
+    from host_tools.errors import MpkError
+    from host_tools.live import LiveSession, format_event, format_table
+
+    try:
+        with LiveSession(port, "server") as s:
+            print(format_table(s.query("ps")))
+            for rec in s.query("log")[-5:]:
+                print(format_event(rec))
+    except MpkError as e:
+        print("make run: %s" % e, file=sys.stderr)
+
+
 def _follow(port, seconds):
     # No terminal to type into (CI, a pipe): show what the board prints, read-only.
     import time
 
     import serial
 
-    start = time.monotonic()
-    deadline = None if seconds is None else start + seconds
-    asked = False
+    deadline = None if seconds is None else time.monotonic() + seconds
     with serial.Serial(port, 115200, timeout=0.2) as s:
         while deadline is None or time.monotonic() < deadline:
-            if not asked and time.monotonic() - start > 2.5:
-                s.write(b"ps\rlog 5\r")     # show the running system once: tasks, sensor log
-                asked = True
             data = s.read(4096)
             if data:
                 sys.stdout.write(data.decode("utf-8", "replace"))
@@ -82,9 +94,11 @@ def main(argv=None):
             return _fail("deploy failed")
         if sys.stdin.isatty() and args.seconds is None:
             print("make run: console of %s (Ctrl-] to leave)" % port)
-            subprocess.run([sys.executable, "-m", "mpremote", "connect", port, "resume", "repl"], cwd=ROOT)
+            subprocess.run([sys.executable, "-m", "host_tools.cli", "console", "--port", port], cwd=ROOT, env=env)
         else:
-            print("make run: console of %s, read-only (no terminal here; Ctrl-C to stop)" % port)
+            print("make run: no terminal here: the running system, then what it prints (read-only; Ctrl-C "
+                  "stops)")
+            _show_system(port)
             _follow(port, args.seconds)
         return 0
     except KeyboardInterrupt:

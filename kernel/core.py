@@ -90,6 +90,7 @@ _BLOCKED = object()                      # handler result: the task stopped runn
 _OP_CALL = const(6)
 _OP_RECV = const(5)
 _OP_REPLY = const(7)
+_GONE_NAMES = const(16)
 _EV_CALL = const(4)
 _EV_REPLY = const(5)
 _EV_RECV = const(3)
@@ -118,6 +119,8 @@ class Kernel:
         self._cur = None
         self._stop = False
         self._in_run = False        # inside run(): the loop is being driven
+        self._gone = [0, None] * _GONE_NAMES    # (tid, name) of the last tasks to end
+        self._gone_i = 0
         self._forever = forever     # idle instead of returning when nothing is runnable
         self._idle_fn = idle or port.sleep_ms
         self._slow_us = slow_slice_ms * 1000
@@ -918,6 +921,10 @@ class Kernel:
         tid = t[_TID]
         if t[_STATE] == _DEAD:
             return
+        i = self._gone_i                       # its name, for traces that outlive it
+        self._gone[i] = tid
+        self._gone[i + 1] = t[_NAME]
+        self._gone_i = (i + 2) % len(self._gone)
         st = t[_STATE]
         t[_STATE] = _DEAD
         t[_GEN] = None
@@ -1043,9 +1050,15 @@ class Kernel:
         }
 
     def name_of(self, tid):
-        # The name of the live task tid, or None.
+        # The name of task tid: live, or among the last GONE_NAMES to end; else None.
         t = self._task(tid)
-        return t[_NAME] if t is not None else None
+        if t is not None:
+            return t[_NAME]
+        g = self._gone
+        for i in range(0, len(g), 2):
+            if g[i] == tid:
+                return g[i + 1]
+        return None
 
     def iter_info(self, slim=False):
         # task_info() of every live task, one at a time (no list of them all); slim:

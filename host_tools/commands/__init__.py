@@ -25,7 +25,7 @@ COMMANDS = {
     "flash": "flash",
     "build": "build",
     "deploy": "deploy",
-    "run": "board", "repl": "board", "reset": "board", "ls": "board", "cat": "board", "rm": "board",
+    "run": "board", "repl": "board", "console": "board", "reset": "board", "ls": "board", "cat": "board", "rm": "board",
     "ps": "inspect", "top": "inspect", "trace": "inspect", "log": "inspect",
     "hil": "hil",
 }

@@ -1,4 +1,4 @@
-"""`mpk run/repl/reset/ls/cat/rm`: thin conveniences over mpremote's transport."""
+"""`mpk run/repl/console/reset/ls/cat/rm`: thin conveniences over mpremote's transport."""
 import ast
 import os
 import sys
@@ -19,9 +19,20 @@ def register(sub):
                    help="stop waiting for output after this many silent seconds (default: wait until it ends)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("repl", help="an interactive REPL on the board (Ctrl-] or Ctrl-X to leave)")
+    p = sub.add_parser("repl", help="the board's Python REPL (>>>); a running system is stopped, state kept "
+                                    "(Ctrl-] or Ctrl-X leaves)",
+                       description="The Python REPL of the board. A running system is stopped first (Ctrl-C: "
+                                   "every task is kept, kernel.ps() shows them, the watchdog is fed meanwhile); "
+                                   "when you leave it stays stopped, or with --resume runs on. The firmware's own "
+                                   "shell (ps, log, trace, ... while the system runs) is `mpk console`.")
     add_port_argument(p)
+    p.add_argument("--resume", action="store_true", help="resume the stopped system when leaving the REPL")
     p.set_defaults(func=cmd_repl)
+
+    p = sub.add_parser("console", help="the running firmware's shell (mpk> ps, log, trace, ...), beside the "
+                                       "running system (Ctrl-] or Ctrl-X leaves)")
+    add_port_argument(p)
+    p.set_defaults(func=cmd_console)
 
     p = sub.add_parser("reset", help="soft-reset the board (boot.py and main.py run again); --hard reboots it")
     add_port_argument(p)
@@ -202,48 +213,89 @@ class _State:
         self.transport = transport
 
 
+def _terminal(b, port, start, greeting):
+    """An interactive terminal on the board (mpremote's REPL loop), after sending `start`."""
+    from mpremote.repl import do_repl_main_loop
+    from mpremote.console import Console
+
+    print(greeting)
+    console = Console()
+    console.enter()
+    try:
+        with b.guard("in the terminal"):
+            b.t.serial.write(start)
+            gone = do_repl_main_loop(_State(b.t), console, console.write, escape_non_printable=False,
+                                     code_to_inject=None, file_to_inject=None)
+    finally:
+        console.exit()
+    if gone:
+        raise MpkError("board on %s disconnected" % port)
+
+
+def _resume(b):
+    from host_tools.console_protocol import RESUME_CODE
+
+    with b.guard("resuming the system"):
+        b.t.serial.write(b"\r\x02")
+        b.t.read_until(1, b">>> ", timeout=2)
+        b.t.serial.write(b"import kernel\rif kernel.running_kernel(): " + RESUME_CODE.encode() + b"\r\r")
+        b.t.serial.flush()
+        time.sleep(0.2)
+
+
 def cmd_repl(args):
     port = select_port(args.port)
     b = connect(port)
     try:
+        # Ctrl-C: the console server stops the kernel (every task kept), any other program
+        # gets KeyboardInterrupt; then the friendly REPL.
+        start = b"\r\x03\x03\x02"
         if sys.stdin.isatty():
-            from mpremote.repl import do_repl_main_loop
-            from mpremote.console import Console
-
-            print("Connected to %s; Ctrl-] or Ctrl-X leaves" % port)
-            console = Console()
-            console.enter()
-            try:
-                with b.guard("in the REPL"):
-                    b.t.serial.write(b"\r\x02")  # friendly REPL
-                    gone = do_repl_main_loop(_State(b.t), console, console.write, escape_non_printable=False,
-                                             code_to_inject=None, file_to_inject=None)
-            finally:
-                console.exit()
-            if gone:
-                raise MpkError("board on %s disconnected" % port)
+            _terminal(b, port, start, "Connected to %s: the Python REPL (a running system is stopped, its state "
+                      "kept: kernel.ps() shows it). Ctrl-] or Ctrl-X leaves; it then %s." % (
+                          port, "resumes" if args.resume else "stays stopped (mpk repl --resume resumes it)"))
         else:
-            _repl_pipe(b)
+            _repl_pipe(b, start, b">>> ")
+        if args.resume:
+            _resume(b)
     finally:
         b.close()
     return 0
 
 
-def _repl_pipe(b):
-    """stdin is not a terminal: send its lines to the friendly REPL, print what comes back."""
+def cmd_console(args):
+    port = select_port(args.port)
+    b = connect(port)
+    try:
+        if sys.stdin.isatty():
+            _terminal(b, port, b"\r", "Connected to %s: the firmware's console (help lists its commands; Ctrl-C "
+                      "there stops the system into the REPL). Ctrl-] or Ctrl-X leaves." % port)
+        else:
+            _repl_pipe(b, b"\r", b"mpk> ")
+    finally:
+        b.close()
+    return 0
+
+
+def _repl_pipe(b, start, prompt):
+    """stdin is not a terminal: send its lines to the prompt, print what comes back."""
     with b.guard("in the REPL"):
         s = b.t.serial
-        s.write(b"\r\x03\x02")
+        s.write(start)
+        got = b.t.read_until(1, prompt, timeout=10)
+        if not got.endswith(prompt):
+            raise MpkError("no %s prompt from the board on %s (is the firmware running? `mpk console` needs "
+                           "it; `mpk repl` does not)" % (prompt.decode().strip(), b.port))
         _drain(b.t)
         for line in sys.stdin.read().splitlines():
             s.write(line.encode() + b"\r")
-            out = b.t.read_until(1, b">>> ", timeout=10)
+            out = b.t.read_until(1, prompt, timeout=10)
             text = out.decode("utf-8", "replace").replace("\r\n", "\n")
             # Drop the echo of the line itself.
             if text.startswith(line):
                 text = text[len(line):].lstrip("\n")
-            if text.endswith(">>> "):
-                text = text[:-4]
+            if text.endswith(prompt.decode()):
+                text = text[:-len(prompt)]
             sys.stdout.write(text)
             sys.stdout.flush()
 

@@ -15,8 +15,9 @@ from host_tools.errors import MpkError
 
 def register(sub):
     p = sub.add_parser("hil", help="run the on-device HIL tests on boards (pytest; JUnit XML for CI)")
-    p.add_argument("--board", "-b", action="append", default=[], metavar="sim|auto|PORT|LABEL=PORT",
-                   help="a board to test (repeatable; default: auto, every board found, else a virtual one)")
+    p.add_argument("--board", "-b", action="append", default=[], metavar="sim|emu|auto|PORT|LABEL=PORT",
+                   help="a board to test (repeatable): sim (a virtual board started here), emu (an emulated "
+                        "Pico started here), a port; default: auto, every board found, else a virtual one")
     p.add_argument("--flash", "--board-flash", dest="flash", action="store_true",
                    help="deploy the firmware to the boards first (virtual boards always get it)")
     p.add_argument("-k", dest="keyword", metavar="EXPR", help="only the tests matching EXPR (pytest -k)")
@@ -31,13 +32,28 @@ def register(sub):
     p.set_defaults(func=run)
 
 
+KEYWORDS = ("sim", "emu", "auto")
+
+
+def absolute_spec(spec):
+    """A --board value with its port as an absolute path: pytest runs from the project root,
+    so `--board ./ttyPICO` must mean the link where the user typed it."""
+    parts = []
+    for part in spec.split(","):
+        label, sep, port = part.rpartition("=") if "=" in part and "://" not in part else ("", "", part)
+        if port and port not in KEYWORDS and "://" not in port and not os.path.isabs(port):
+            port = os.path.abspath(port)
+        parts.append(label + sep + port)
+    return ",".join(parts)
+
+
 def pytest_argv(args):
     """The pytest command line for these arguments (boards checked first: one-line errors)."""
     import pytest
 
     from host_tools.hil.plugin import resolve_boards
 
-    boards = args.board or ["auto"]
+    boards = [absolute_spec(b) for b in (args.board or ["auto"])]
     try:
         specs = resolve_boards(boards)
     except pytest.UsageError as e:

@@ -82,7 +82,8 @@ def parse_module(source, path="<module>", module=None):
 def features(board_module, extra=()):
     """The features a board definition offers, for needs(): its servers (gpio, i2c, spi,
     uart, adc, pwm, timer, fs, log, watchdog, display, console, net), "wifi" with a radio,
-    "virtual" or "real", its name and MCU, and `extra` (e.g. wiring a rack declares)."""
+    "virtual" or "real", its name and MCU, and `extra` (e.g. "loopback": the jumpers of the
+    HIL wiring, which a virtual board started by the runner has and a rack declares)."""
     b = board_module
     f = set(getattr(b, "SERVERS", ()))
     if getattr(b, "HAS_WIFI", False):
@@ -94,7 +95,5 @@ def features(board_module, extra=()):
             f.add(str(v))
     if getattr(b, "TEMP_SENSOR", None):
         f.add("temp")
-    if getattr(b, "LOOPBACK_PINS", None):
-        f.add("loopback")
     f.update(extra)
     return f

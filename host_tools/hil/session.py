@@ -224,7 +224,9 @@ class HilBoard:
             from host_tools.sim.rp2040.board import SIMWORLD
 
             self.extra_files += (SIMWORLD,)
-            self.extra_features += ("emulated",) + (("loopback",) if self.sim else ())
+            self.extra_features += ("emulated",)
+        if self.sim:
+            self.extra_features += ("loopback",)     # started here with the HIL wiring
         self._connect()
         sysname, machine, simname, had_main, had_off, active = self._probe()
         self.machine = machine

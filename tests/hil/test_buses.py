@@ -40,6 +40,7 @@ def test_i2c_missing_device_is_an_error_reply_and_bus_keeps_working():
     hil.run(body, servers=("i2c",))
 
 
+@hil.needs("loopback")
 def test_uart_loopback():
     def body():
         u = uart.client()
@@ -55,6 +56,7 @@ def test_uart_loopback():
     hil.run(body, servers=("uart",))
 
 
+@hil.needs("loopback")
 def test_spi_transfer_loopback():
     def body():
         s = spi.client()

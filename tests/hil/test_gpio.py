@@ -9,6 +9,7 @@ from boards import sim as simdef
 OUT, IN = simdef.LOOPBACK_PINS[0]
 
 
+@hil.needs("loopback")
 def test_loopback_write_read():
     def body():
         g = gpio.client()
@@ -20,6 +21,7 @@ def test_loopback_write_read():
     hil.run(body, servers=("gpio",))
 
 
+@hil.needs("loopback")
 def test_irq_edges_become_messages():
     def body():
         g = gpio.client()
