@@ -23,25 +23,6 @@ def ps_record(info, restarts=0):
             "faults": info["faults"]}
 
 
-def ps_json(rec):
-    # json.dumps(rec) of a ps record, written out: about twice as fast on a Pico, and ps is
-    # what `mpk top` asks for every second.
-    return ('{"tid": %d, "name": %s, "state": "%s", "waits": %s, "prio": %d, "mailbox": [%d, %d], '
-            '"cpu_ms": %d, "mem": %d, "restarts": %s, "faults": %d}' % (
-                rec["tid"], _jstr(rec["name"]), rec["state"], _jstr(rec["waits"]), rec["prio"],
-                rec["mailbox"][0], rec["mailbox"][1], rec["cpu_ms"], rec["mem"],
-                "null" if rec["restarts"] is None else "%d" % rec["restarts"], rec["faults"]))
-
-
-def _jstr(s):
-    for c in s:
-        if c == '"' or c == "\\" or c < " " or c > "~":
-            import json
-
-            return json.dumps(s)
-    return '"' + s + '"'
-
-
 def _cell(v):
     if v is None:
         return "-"

@@ -39,6 +39,7 @@ HISTORY = 32
 PROTOCOL = {
     "status": ((), "list of dicts: name, tid, state, restarts, policy, held, group, critical", ()),
     "history": ((("n", int, HISTORY),), "the last n restart records (dicts), oldest first", ()),
+    "restarts": ((), "list of (name, restarts) of every child: what ps shows, cheaply", ()),
     "restart": ((("name", str),), "the new tid", (NOENT,)),
     "hold": ((("name", str),), "True: the task is not restarted when it ends", (NOENT,)),
     "release": ((("name", str),), "True: restarted now if it is not running", (NOENT,)),
@@ -266,6 +267,9 @@ class Supervisor:
         return [{"name": c.name, "tid": c.tid, "state": c.state, "restarts": c.restarts,
                  "policy": c.spec["restart"], "held": c.held, "group": c.spec["group"],
                  "critical": c.spec["critical"]} for c in self.children]
+
+    def op_restarts(self, sender):
+        return [(c.name, c.restarts) for c in self.children]
 
     def op_history(self, sender, n):
         if n < 0:

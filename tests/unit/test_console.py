@@ -122,6 +122,19 @@ def test_commands_send_kill_log_trace_mem_faults():
     run(body, system(io))
 
 
+def test_a_request_after_a_typed_line_is_answered_at_its_own_newline():
+    # A line typed with CR, then a request ending in LF alone: its LF ends it (it is not
+    # the second half of the CR's CRLF), so it is answered without waiting for more input.
+    io = FakeIO()
+
+    def body():
+        yield from typed(io, b"help\r")
+        out = yield from typed(io, (console.PREFIX + '{"id": 9, "cmd": "hello"}\n').encode())
+        (r,) = replies(out)
+        assert r["id"] == 9 and r["ok"]
+    run(body, system(io))
+
+
 def test_json_mode_requests_are_answered_not_echoed():
     io = FakeIO()
 
