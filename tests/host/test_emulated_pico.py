@@ -250,3 +250,25 @@ def mpremote_on(port, *args):
     r = run_tool(MPREMOTE, "connect", port, *args, timeout=60)
     assert r.returncode == 0, r
     return r.stdout.decode()
+
+
+def test_wiring_buttons_and_wires_on_the_chip(tmp_path):
+    # The wiring file's button presses on its schedule (emulated time) and wires join pins,
+    # seen through the real rp2 Pin and its IRQ.
+    emu_helpers.require()
+    from host_tools.sim.rp2040 import EmulatedPico
+
+    wiring = {"wires": [["GP2", "GP3"]],
+              "button": [{"pin": "GP14", "pressed": 0, "at_ms": 100, "hold_ms": 50, "every_ms": 200}]}
+    with EmulatedPico(flash=str(tmp_path / "pico.img"), wiring=wiring) as b:
+        out = mpremote(b, "exec",
+                       "from machine import Pin\nimport time\nn = [0]\n"
+                       "def edge(_):\n    n[0] += 1\n"
+                       "p = Pin(14, Pin.IN, Pin.PULL_UP)\n"
+                       "p.irq(edge, Pin.IRQ_FALLING)\n"
+                       "time.sleep_ms(1000)\nprint(n[0])\n"
+                       "o = Pin(2, Pin.OUT); i = Pin(3, Pin.IN)\n"
+                       "o(1); a = i(); o(0); print(a, i())")
+    presses, wired = out.strip().splitlines()
+    assert 4 <= int(presses) <= 6, out                 # one press every 200 ms for a second
+    assert wired == "1 0"
