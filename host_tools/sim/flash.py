@@ -17,39 +17,43 @@ class FlashImage:
         self.blank = False
 
     def open(self):
-        size = self.size
-        if os.path.isdir(self.path):
-            raise MpkError(f"flash image {self.path} is a directory")
-        if not os.path.exists(self.path):
-            try:
-                with open(self.path, "xb") as f:
-                    f.write(b"\xff" * size)  # erased flash
-            except OSError as e:
-                raise MpkError(f"cannot create flash image {self.path}: {e.strerror}") from None
-        try:
-            fd = os.open(self.path, os.O_RDWR)
-        except OSError as e:
-            raise MpkError(f"cannot open flash image {self.path}: {e.strerror}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise MpkError(f"flash image {self.path} is in use by another virtual board") from None
-        actual = os.fstat(fd).st_size
-        if actual != size:
-            os.close(fd)
-            raise MpkError(
-                f"flash image {self.path} is {actual} bytes; this board's filesystem is "
-                f"{size} bytes ({size // 1024} KiB): use another file or delete this one"
-            )
-        self.blank = _all_erased(fd, size)
-        self._fd = fd
+        self._fd = open_locked(self.path, self.size)
+        self.blank = _all_erased(self._fd, self.size)
         return self
 
     def close(self):
         if self._fd is not None:
             os.close(self._fd)  # releases the lock
             self._fd = None
+
+
+def open_locked(path, size):
+    """An image file of exactly `size` bytes, opened read-write and locked for this
+    process (created erased, 0xff, when missing); returns its fd. One-line MpkErrors."""
+    if os.path.isdir(path):
+        raise MpkError(f"flash image {path} is a directory")
+    if not os.path.exists(path):
+        try:
+            with open(path, "xb") as f:
+                f.write(b"\xff" * size)  # erased flash
+        except OSError as e:
+            raise MpkError(f"cannot create flash image {path}: {e.strerror}") from None
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError as e:
+        raise MpkError(f"cannot open flash image {path}: {e.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise MpkError(f"flash image {path} is in use by another virtual board") from None
+    actual = os.fstat(fd).st_size
+    if actual != size:
+        os.close(fd)
+        raise MpkError(
+            f"flash image {path} is {actual} bytes; this board's flash is "
+            f"{size} bytes ({size // 1024} KiB): use another file or delete this one")
+    return fd
 
 
 def _all_erased(fd, size):

@@ -12,7 +12,6 @@ import select
 import shutil
 import signal
 import subprocess
-import tempfile
 import termios
 import threading
 import time
@@ -20,20 +19,22 @@ import time
 from host_tools.errors import MpkError
 from host_tools.sim import boards, child, wiring as wiring_mod
 from host_tools.sim.flash import FlashImage
-from host_tools.sim.serial_log import OUT_MAX, SerialLog
+from host_tools.sim.board_base import OUT_MAX, SimBoard
 from host_tools.sim.serial_port import SerialPort
 
 START_TIMEOUT_S = 10.0
 BOOTLOADER_PAUSE_S = 0.5
 
 
-class VirtualBoard(SerialLog):
+class VirtualBoard(SimBoard):
     """with VirtualBoard(flash=None, board="pico", wiring=None, link=None) as b: b.port
 
     flash: image path (created and formatted if missing; None: a temporary one);
     wiring: a wiring file path or dict (see host_tools/sim/wiring.py);
     heap: the interpreter's heap (e.g. "256k" for a Pico's free memory).
     """
+
+    RUN_PREFIX = "mpk-sim-"
 
     def __init__(self, flash=None, board="pico", wiring=None, link=None, heap=None):
         self.board = boards.get(board)
@@ -52,15 +53,6 @@ class VirtualBoard(SerialLog):
         self._started = False
 
     # --- lifecycle ----------------------------------------------------------------
-
-    def start(self):
-        self._run_dir = tempfile.mkdtemp(prefix="mpk-sim-")
-        try:
-            self._setup()
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
     def _setup(self):
         self._mp = child.find_micropython()
@@ -96,12 +88,6 @@ class VirtualBoard(SerialLog):
         if not self._up.wait(START_TIMEOUT_S) or self.error:
             raise MpkError(self.error or "the virtual board did not start")
         self._started = True
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     def stop(self):
         """Power off: stop the interpreter, remove the port and link. Safe to call twice."""

@@ -23,15 +23,13 @@ import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
-import time
 
 from host_tools.errors import MpkError
 from host_tools.sim import boards, wiring as wiring_mod
 from host_tools.sim.board import simdevices
 from host_tools.sim.rp2040.image import Rp2040Flash, find_firmware
-from host_tools.sim.serial_log import OUT_MAX, SerialLog
+from host_tools.sim.board_base import SimBoard
 from host_tools.sim.serial_port import SerialPort
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -83,13 +81,15 @@ def _check_emulator_installed():
                        "(npm ci in host_tools/sim/rp2040)")
 
 
-class EmulatedPico(SerialLog):
+class EmulatedPico(SimBoard):
     """with EmulatedPico(flash=None, firmware=None, wiring=None, link=None) as b: b.port
 
     flash: image path (made from the firmware if missing; None: a temporary one);
     firmware: a UF2 (default: $MPK_PICO_FIRMWARE, the firmware caches); written into an
     existing image too, keeping its files; bootrom: the RP2040 B1 ROM ($MPK_RP2040_BOOTROM).
     """
+
+    RUN_PREFIX = "mpk-emu-"
 
     engine = "rp2040"
 
@@ -116,21 +116,6 @@ class EmulatedPico(SerialLog):
         self._stop = False
 
     # --- lifecycle --------------------------------------------------------------------------
-    def start(self):
-        self._run_dir = tempfile.mkdtemp(prefix="mpk-emu-")
-        try:
-            self._setup()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
     def _setup(self):
         node = find_node()
         _check_emulator_installed()

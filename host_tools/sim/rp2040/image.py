@@ -7,12 +7,12 @@ a bootable firmware, a filesystem that is littlefs or erased) and held locked wh
 emulator runs from it; a UF2 given for an existing image is written over the firmware
 blocks only, keeping the files, as copying a UF2 onto a real Pico does.
 """
-import fcntl
 import os
 import struct
 from pathlib import Path
 
 from host_tools.errors import MpkError
+from host_tools.sim.flash import open_locked
 from host_tools.flash import check_uf2, RP2040_FAMILY, UF2_FLAG_NOT_MAIN_FLASH, newest_cached, cache_dir
 
 FLASH_BASE = 0x10000000
@@ -82,30 +82,12 @@ class Rp2040Flash:
 
     def open(self, firmware=None):
         """firmware: a UF2 path to write in (needed for a new image), or None."""
-        if os.path.isdir(self.path):
-            raise MpkError(f"flash image {self.path} is a directory")
         new = not os.path.exists(self.path)
         blocks = list(uf2_blocks(firmware)) if firmware else None
-        if new:
-            if blocks is None:
-                raise MpkError(f"flash image {self.path} does not exist and no firmware was given to make it")
-            try:
-                with open(self.path, "xb") as f:
-                    f.write(b"\xff" * self.size)
-            except OSError as e:
-                raise MpkError(f"cannot create flash image {self.path}: {e.strerror}") from None
+        if new and blocks is None:
+            raise MpkError(f"flash image {self.path} does not exist and no firmware was given to make it")
+        self._fd = open_locked(self.path, self.size)
         try:
-            fd = os.open(self.path, os.O_RDWR)
-        except OSError as e:
-            raise MpkError(f"cannot open flash image {self.path}: {e.strerror}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise MpkError(f"flash image {self.path} is in use by another virtual board") from None
-        self._fd = fd
-        try:
-            self._check_size()
             if blocks is not None:
                 self._write_firmware(blocks)
             self._check_contents()
@@ -115,12 +97,6 @@ class Rp2040Flash:
                 os.remove(self.path)
             raise
         return self
-
-    def _check_size(self):
-        actual = os.fstat(self._fd).st_size
-        if actual != self.size:
-            raise MpkError(f"flash image {self.path} is {actual} bytes; the emulated Pico's flash is "
-                           f"{self.size} bytes ({self.size // 1024} KiB): use another file or delete this one")
 
     def _write_firmware(self, blocks):
         for off, payload in blocks:

@@ -1,8 +1,11 @@
-"""What both kinds of virtual board share about their serial port's output: the bytes
-waiting for a slow client (dropped when nobody reads, as a USB CDC port does), and the
-log of everything the board printed, which tests wait on."""
+"""What both kinds of virtual board share (host_tools/sim/virtual_board.py, the unix port;
+host_tools/sim/rp2040/board.py, the emulated RP2040): starting and stopping in a run
+directory of their own, and their serial port's output: the bytes waiting for a slow
+client (dropped when nobody reads, as a USB CDC port does), and the log of everything
+the board printed, which tests wait on."""
 import os
 import re
+import tempfile
 import threading
 import time
 
@@ -11,9 +14,28 @@ STALL_DROP_S = 1.0           # then dropped, like a USB CDC port nobody reads
 LOG_MAX = 4 * 1024 * 1024
 
 
-class SerialLog:
-    """Mixed into a board whose relay thread calls _board_output() with what the board sent
-    and _flush_out() while there is some; self._serial is its SerialPort."""
+class SimBoard:
+    """The base of a virtual board: `with Board(...) as b:` or start()/stop(). Subclasses
+    set RUN_PREFIX and write _setup() (called in a fresh self._run_dir) and stop(); their
+    relay thread calls _board_output() with what the board sent and _flush_out() while
+    there is some; self._serial is their SerialPort."""
+
+    RUN_PREFIX = "mpk-board-"
+
+    def start(self):
+        self._run_dir = tempfile.mkdtemp(prefix=self.RUN_PREFIX)
+        try:
+            self._setup()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
 
     def _init_log(self):
         self._log = bytearray()
