@@ -5,6 +5,7 @@ client (dropped when nobody reads, as a USB CDC port does), and the log of every
 the board printed, which tests wait on."""
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -36,6 +37,27 @@ class SimBoard:
 
     def __exit__(self, *exc):
         self.stop()
+
+    def _release(self, fd_names):
+        # What stop() frees on either engine: the port, the named file descriptors, the
+        # flash image's lock and the run directory. Safe to call twice.
+        if getattr(self, "_serial", None) is not None:
+            self._serial.close()
+            self._serial = None
+        for name in fd_names:
+            fd = getattr(self, name, None)
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+                setattr(self, name, None)
+        if getattr(self, "flash", None) is not None:
+            self.flash.close()
+            self.flash = None
+        if getattr(self, "_run_dir", None):
+            shutil.rmtree(self._run_dir, ignore_errors=True)
+            self._run_dir = None
 
     def _init_log(self):
         self._log = bytearray()

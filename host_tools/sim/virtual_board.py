@@ -9,7 +9,6 @@ with the same flash and the same serial port, so clients never see the port go.
 import hashlib
 import os
 import select
-import shutil
 import signal
 import subprocess
 import termios
@@ -309,20 +308,4 @@ class VirtualBoard(SimBoard):
         self._kill_child()
         if self._proc is not None and (self._thread is None or not self._thread.is_alive()):
             self._reap()
-        if getattr(self, "_serial", None) is not None:
-            self._serial.close()
-            self._serial = None
-        for name in ("_cmaster", "_cslave", "_wake_r", "_wake_w"):
-            fd = getattr(self, name, None)
-            if fd is not None:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-                setattr(self, name, None)
-        if getattr(self, "flash", None) is not None:
-            self.flash.close()
-            self.flash = None
-        if getattr(self, "_run_dir", None):
-            shutil.rmtree(self._run_dir, ignore_errors=True)
-            self._run_dir = None
+        self._release(("_cmaster", "_cslave", "_wake_r", "_wake_w"))

@@ -170,26 +170,7 @@ class EmulatedPico(SimBoard):
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(5)
         self._end_process()
-        if self._serial is not None:
-            self._serial.close()
-            self._serial = None
-        for name in ("_wake_r", "_wake_w"):
-            fd = getattr(self, name, None)
-            if fd is not None:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-                setattr(self, name, None)
-        for d in getattr(self, "devices", {}).values():
-            if getattr(d, "f", None):
-                d.f.close()
-        if self.flash is not None:
-            self.flash.close()
-            self.flash = None
-        if self._run_dir:
-            shutil.rmtree(self._run_dir, ignore_errors=True)
-            self._run_dir = None
+        self._release(("_wake_r", "_wake_w"))
 
     def kill(self):
         """Vanish abruptly, as a board yanked from USB: the emulator is killed, the port goes."""
