@@ -2,8 +2,8 @@
 #
 # main() finds the board (the system image may name it), builds the kernel, starts the
 # supervisor with the image's tasks, and runs the kernel forever. Ctrl-C stops the loop
-# into the REPL with every task kept: kernel.ps(), kernel.trace() inspect it, and
-# kernel.running_kernel().run() resumes it.
+# into the REPL with every task kept: ps(), trace() inspect it, and resume() runs it on
+# (firmware/repl.py).
 import kernel
 import boards
 from firmware import system
@@ -17,15 +17,15 @@ def build(image=None, board=None, reset=None):
     k = kernel.Kernel(forever=True, **image.get("kernel", {}))
     sup_image = {"tasks": system.tasks_for(b, image), "supervisor": image.get("supervisor", {})}
     k.spawn(supervisor.main, sup_image, reset, "supervisor", b.LIMITS,
-            name="supervisor", prio=7, mailbox=16)
+            name="supervisor", prio=7, mailbox=16, privileged=True)
     return k
 
 
 def run(k):
     r = k.run()
     if r in ("interrupted", "stopped"):      # Ctrl-C at the REPL, or through the console
-        print("mpk: stopped (Ctrl-C); every task kept%s; kernel.ps() to look, "
-              "kernel.running_kernel().run() to resume" % _wdt_note())
+        print("mpk: stopped (Ctrl-C); every task kept%s; ps() to look, resume() to run on"
+              % _wdt_note())
     return r
 
 

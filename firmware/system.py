@@ -10,7 +10,10 @@
 #   args      tuple passed to the entry
 #   prio      0..7, higher runs first;  mailbox: messages its mailbox holds
 #   caps      None (may message anyone) or the names / tids it may send to
-#   quota     bytes it may allocate per second, None for no limit
+#   quota     bytes it may allocate per second, None for no limit (the supervisor ends
+#             a task past it)
+#   privileged  may kill, spawn privileged tasks, read other tasks, the task table, faults
+#             and trace, and stop the kernel (default False; kernel/rights.py)
 #   restart   permanent | transient | temporary
 #   group     tasks restarted together when one of them restarts too often
 #   critical  past its restart limit (or, if temporary, on any abnormal end) the board resets
@@ -49,7 +52,9 @@ IMAGE = {
          "caps": ("i2c", "gpio", "log", "fs", "display", "watchdog", "supervisor")},
         # the console last: it answers mpk ps/top/trace/log, and takes Ctrl-C; above the
         # application, so a busy application cannot leave the board deaf to the host
-        {"name": "console", "prio": 3, "mailbox": 8, "group": "console", "needs": "console"},
+        # (privileged: it reads the task table, faults and trace, and stops the kernel)
+        {"name": "console", "prio": 3, "mailbox": 8, "group": "console", "needs": "console",
+         "privileged": True},
     ],
 }
 

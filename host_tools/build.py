@@ -53,9 +53,10 @@ MAIN_STUB = '''\
 # A tree that fails to start while on trial is rolled back (boot.start).
 import boot
 boot.start()
-# Stopped (Ctrl-C): the REPL has `kernel` at hand, kernel.ps() and kernel.running_kernel().run().
+# Stopped (Ctrl-C): the REPL has ps(), trace(), faults(), resume() and kernel at hand.
 try:
     import kernel
+    from firmware.repl import *
 except ImportError:
     pass
 '''

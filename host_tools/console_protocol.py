@@ -41,7 +41,7 @@ PREFIX = "\x1empk:"
 PREFIX_BYTES = b"\x1empk:"
 PROTOCOL = 1
 
-# Written out a record at a time, in the records of kernel/inspect.py, as the console
+# Written out a record at a time, in the records of servers/inspect_format.py, as the console
 # server writes them: no string as long as the whole snapshot is ever made on the board.
 FALLBACK_CODE = """\
 import json, sys, kernel
@@ -50,7 +50,7 @@ _k = _f() if _f else None
 if _k is None:
  print('%(p)s' + json.dumps({'ok': False, 'error': 'no-kernel' if _f else 'no-running_kernel'}))
 else:
- from kernel.inspect import ps_record as _pr, trace_record as _tr
+ from servers.inspect_format import ps_record as _pr, trace_record as _tr
  _s = sys.modules.get('servers.supervisor')
  _s = _s and _s.last
  def _rs(n):
@@ -68,7 +68,7 @@ else:
  print('%(p)s{"ok": true, "data": {"tasks": ', end='')
  _l(_pr(i, _rs(i['name'])) for i in _k.iter_info())
  print(', "stats": ' + json.dumps(_k.stats()) + ', "trace": ', end='')
- _l(_tr(e, _k.name_of, n + 1) for n, e in enumerate(_k.trace_events()))
+ _l(_tr(e, n + 1) for n, e in enumerate(_k.named_trace()))
  print(', "faults": ', end='')
  _l(_k.faults())
  print('}}')

@@ -129,7 +129,7 @@ class LiveSession:
         return items
 
 
-# --- rendering: the board's own formats (kernel/inspect.py), so `mpk ps` and the board's
+# --- rendering: the board's own formats (servers/inspect_format.py), so `mpk ps` and the board's
 # `ps` print the same table and `mpk trace` the same lines ---------------------------------
 def _inspect():
     import sys
@@ -138,9 +138,9 @@ def _inspect():
 
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))
-    from kernel import inspect
+    from servers import inspect_format
 
-    return inspect
+    return inspect_format
 
 
 def format_table(rows):

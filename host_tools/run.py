@@ -7,7 +7,7 @@ board started here (flash kept in build/run-sim.img, so redeploys are incrementa
 firmware is deployed with `mpk deploy` (which soft-resets the board: boot.py and
 main.py start the system image), then the firmware's console is attached (`mpk console`)
 without interrupting the system. Ctrl-] leaves; in the console, Ctrl-C stops the kernel into the
-REPL (kernel.ps(), kernel.running_kernel().run() to resume). Without a terminal (CI, a
+REPL (ps() to look, resume() to run on). Without a terminal (CI, a
 pipe) it prints the task table and the last log records once (asked in the console
 server's JSON mode), then follows what the board prints, typing nothing into it.
 """

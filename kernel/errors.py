@@ -24,3 +24,8 @@ class Full(IPCError):
 class Denied(IPCError):
     # The caller's capability list does not allow this destination.
     pass
+
+
+class Busy(IPCError):
+    # The hardware claimed is held by another live task.
+    pass

@@ -1,89 +1,151 @@
-# The one format of the kernel's inspection data, wherever it is shown: kernel.ps() and
-# kernel.trace() at the REPL, the console's ps and trace, and `mpk ps` / `mpk trace` /
-# `mpk top` on the host (which import this module). Records are plain data; lines are
-# made one at a time, so a long table is printed line by line and never held whole.
+# What can be read of the system, as plain data (JSON-serialisable): task records, the
+# task table a record at a time, faults, trace events with names, counters. Formatting
+# is not the kernel's (servers/inspect_format.py). Tasks read these through the `info`
+# system call (rights.py); the firmware and tests call the methods between runs.
+from kernel import port
+from kernel.errors import Dead
+from kernel.trace import PEER_EVENTS
+from kernel.tcb import STATE_NAMES, const
 
-# ps: one record per task. (key, heading, width); the host pads the same way.
-PS_COLUMNS = (
-    ("tid", "TID", 6), ("name", "NAME", 14), ("state", "STATE", 7), ("waits", "WAITS", 12),
-    ("prio", "PRIO", 4), ("mailbox", "MAILBOX", 7), ("cpu_ms", "CPU_MS", 7), ("mem", "MEM", 8),
-    ("restarts", "RESTARTS", 8), ("faults", "FAULTS", 6),
-)
-PS_KEYS = tuple(c[0] for c in PS_COLUMNS)
+# The TCB fields and states this part uses (kernel/tcb.py has them all; a test checks
+# these agree with it): private consts, which MicroPython folds into the code.
+_TID = const(0)
+_NAME = const(1)
+_X_PRIVILEGED = const(2)
+_RECV = const(3)
+_STATE = const(3)
+_X_BASE_PRIO = const(3)
+_CALL_QUEUED = const(4)
+_PRIO = const(4)
+_CALL_HELD = const(5)
+_SLEEP = const(6)
+_WAITS_ON = const(6)
+_LOOKUP = const(7)
+_DEADLINE = const(8)
+_WAIT_ROOM = const(8)
+_TIMER_POS = const(9)
+_MBOX_COUNT = const(11)
+_NOTES = const(12)
+_CAPS = const(13)
+_EXTRA = const(14)
+_MSGS_IN = const(15)
+_MSGS_OUT = const(16)
+_SLICES = const(17)
+_CPU_US = const(18)
+_CPU_S = const(19)
+_MAX_SLICE = const(20)
+_HEAP_B = const(21)
+_HEAP_MB = const(22)
+_MBOX = const(24)
 
-# Trace events whose argument is another task.
-_PEER_KINDS = ("send", "recv", "call", "reply", "notify")
-
-
-def ps_record(info, restarts=0):
-    # A task as Kernel.task_info() gives it -> its ps record.
-    return {"tid": info["tid"], "name": info["name"], "state": info["state"], "waits": info["waits"],
-            "prio": info["prio"], "mailbox": [info["mbox"], info["mbox_cap"]],
-            "cpu_ms": info["cpu_us"] // 1000, "mem": info["heap"], "restarts": restarts,
-            "faults": info["faults"]}
-
-
-def _cell(v):
-    if v is None:
-        return "-"
-    if type(v) is list or type(v) is tuple:
-        return "/".join(str(x) for x in v)
-    return str(v)
-
-
-def ps_head():
-    return "  ".join("%-*s" % (w, h) for _, h, w in PS_COLUMNS).rstrip()
-
-
-def ps_line(rec):
-    return "  ".join("%-*s" % (w, _cell(rec.get(k))) for k, _, w in PS_COLUMNS).rstrip()
-
-
-def format_ps(records):
-    # The whole table as text (the host, tests); on the board print ps_head() and
-    # ps_line() one by one instead.
-    lines = [ps_head()]
-    for r in records:
-        lines.append(ps_line(r))
-    return "\n".join(lines)
+ticks_ms = port.ticks_ms
+ticks_diff = port.ticks_diff
 
 
-def trace_record(ev, name_of, seq=None):
-    # A kernel trace event (ticks_us, kind, tid, arg) -> its record, with the names of
-    # the tasks involved (name_of(tid): a live task's name, None for a gone one).
-    us, kind, tid, arg = ev
-    r = {"t_us": us, "kind": kind, "tid": tid, "name": name_of(tid), "arg": arg}
-    if kind in _PEER_KINDS:
-        r["peer"] = name_of(arg)
-    if seq is not None:
-        r["seq"] = seq
-    return r
+class Inspect:
+    def tasks(self):
+        # tids of the live tasks, in slot order.
+        return [t[_TID] for t in self._slots if type(t) is list]
 
+    def task_info(self, tid):
+        t = self._task(tid)
+        if t is None:
+            raise Dead(tid)
+        return self._info(t)
 
-def _who(name, tid):
-    return "%s[%d]" % (name or "?", tid)
+    def _info(self, t, slim=False):
+        # slim: only what ps shows (cheaper: no name search, fewer keys).
+        st = t[_STATE]
+        w = t[_WAITS_ON]
+        if st == _CALL_QUEUED or st == _WAIT_ROOM:
+            waits = "send %d" % w
+        elif st == _CALL_HELD:
+            waits = "reply %d" % w
+        elif st == _LOOKUP:
+            waits = "name %s" % w
+        elif st == _RECV:
+            waits = "msg" if t[_TIMER_POS] < 0 else "msg %dms" % max(0, ticks_diff(t[_DEADLINE], ticks_ms()))
+        elif st == _SLEEP:
+            waits = "%dms" % max(0, ticks_diff(t[_DEADLINE], ticks_ms()))
+        else:
+            waits = ""
+        r = {"tid": t[_TID], "name": t[_NAME], "state": STATE_NAMES[st], "waits": waits,
+             "prio": t[_PRIO], "mbox": t[_MBOX_COUNT], "mbox_cap": (len(t) - _MBOX) >> 1,
+             "cpu_us": t[_CPU_S] * 1000000 + t[_CPU_US], "heap": t[_HEAP_MB] * 0x100000 + t[_HEAP_B],
+             "faults": self._fault_counts.get(t[_NAME], 0)}
+        if not slim:
+            x = t[_EXTRA]
+            r.update({"notes": t[_NOTES], "msgs_in": t[_MSGS_IN], "msgs_out": t[_MSGS_OUT],
+                      "slices": t[_SLICES], "max_slice_us": t[_MAX_SLICE],
+                      "base_prio": x[_X_BASE_PRIO] if x is not None and x[_X_BASE_PRIO] is not None else t[_PRIO],
+                      "privileged": bool(x is not None and x[_X_PRIVILEGED]), "caps": t[_CAPS],
+                      "names": [n for n, v in self._names.items() if v == t[_TID]]})
+        return r
 
+    def iter_info(self, slim=False):
+        # Every live task's record, one at a time (no list of them all).
+        for t in self._slots:
+            if type(t) is list:
+                yield self._info(t, slim)
 
-def trace_line(r):
-    kind = r["kind"]
-    head = "%12.3f ms  %-8s %s" % (r["t_us"] / 1000, kind, _who(r.get("name"), r["tid"]))
-    arg = r["arg"]
-    if kind in _PEER_KINDS:
-        return head + (" <- " if kind == "recv" else " -> ") + _who(r.get("peer"), arg)
-    if kind == "slow":
-        return head + " held the CPU %d ms" % arg
-    if kind == "spawn":
-        return head + " in slot %d" % arg
-    if kind == "irq-lost":
-        return head + " %d interrupts lost" % arg
-    if kind == "timeout":
-        from kernel.core import STATE_NAMES
+    def next_task(self, cursor):
+        # The task table a record at a time: cursor 0 starts; returns (cursor, slim
+        # record) for the next live task, or None after the last.
+        i = cursor or 0
+        slots = self._slots
+        while i < len(slots):
+            t = slots[i]
+            i += 1
+            if type(t) is list:
+                return i, self._info(t, True)
+        return None
 
-        return head + " (%s)" % (STATE_NAMES[arg] if 0 <= arg < len(STATE_NAMES) else arg)
-    return head
+    def name_of(self, tid):
+        # The name of task tid: live, or among the last few to end; else None.
+        t = self._task(tid)
+        if t is not None:
+            return t[_NAME]
+        g = self._gone
+        for i in range(0, len(g), 2):
+            if g[i] == tid:
+                return g[i + 1]
+        return None
 
+    def faults(self, n=None):
+        # The last n faults, oldest first: dicts with tid, name, type, text, traceback.
+        fs = self._faults if n is None else self._faults[-n:] if n > 0 else []
+        return [dict(f) for f in fs]
 
-def format_trace(records):
-    if not records:
-        return "(no events)"
-    return "\n".join(trace_line(r) for r in records)
+    def trace_events(self, n=None):
+        # The last n kernel events, oldest first: (ticks_us, event, tid, arg).
+        return self._tr.events(n)
+
+    def named_trace(self, n=None):
+        # The same, each with the names of its task and of the task in arg (or None).
+        name_of = self.name_of
+        return [(us, ev, tid, arg, name_of(tid), name_of(arg) if ev in PEER_EVENTS else None)
+                for us, ev, tid, arg in self._tr.events(n)]
+
+    def stats(self):
+        # gc.mem_free() walks the heap (8 ms on a Pico); mem_alloc is what it is not.
+        free = port.mem_free()
+        return {
+            "uptime_ms": ticks_diff(ticks_ms(), self._started),
+            "tasks": len(self._slots) - len(self._free),
+            "switches": self._dead_slices + sum(t[_SLICES] for t in self._slots if type(t) is list),
+            "idle_ms": self._idle_us // 1000,
+            "gc_runs": self._gc_runs,
+            "faults": sum(self._fault_counts.values()),
+            "irq_lost": self._irq_lost,
+            "timers": len(self._heap),
+            "mem_free": free,
+            "mem_alloc": self._heap_size - free,
+        }
+
+    def snapshot(self):
+        # ps, stats and the fault log together (tests, the REPL).
+        return {"tasks": list(self.iter_info()), "stats": self.stats(), "faults": self.faults()}
+
+    def current(self):
+        # tid of the task being run, or None between slices.
+        return self._cur[_TID] if self._cur is not None else None

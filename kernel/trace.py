@@ -26,6 +26,7 @@ EV_IRQ_LOST = const(12)
 
 EVENT_NAMES = ("", "spawn", "send", "recv", "call", "reply", "notify", "fault", "exit",
                "kill", "timeout", "slow", "irq-lost")
+PEER_EVENTS = ("send", "recv", "call", "reply", "notify")   # their arg is another task
 
 _ticks_us = port.ticks_us
 

@@ -21,27 +21,31 @@ class Adc:
         self.adcs = {}               # channel -> machine.ADC
 
     def _adc(self, channel):
+        # Generator: the channel's ADC, claiming its pin for this server the first time.
         a = self.adcs.get(channel)
         if a is None:
             src = self.board.ADC.get(channel)
             if src is None:
                 raise ServerError(NOENT, "no ADC channel %r on %s" % (channel, self.board.NAME))
             if type(src) is int:
-                claims.claim("pin:GP%d" % src, self.me, self.me)
+                yield from claims.claim("pin:GP%d" % src, self.me)
             a = self.adcs[channel] = hw.adc(self.board, channel)
         return a
 
     def op_read(self, sender, channel):
-        return self._adc(channel).read_u16()
+        a = self.adcs.get(channel) or (yield from self._adc(channel))
+        return a.read_u16()
 
     def op_uv(self, sender, channel):
-        return hw.adc_uv(self.board, self._adc(channel))
+        a = self.adcs.get(channel) or (yield from self._adc(channel))
+        return hw.adc_uv(self.board, a)
 
     def op_temp(self, sender):
         ts = self.board.TEMP_SENSOR
         if ts is None or "TEMP" not in self.board.ADC:
             raise ServerError(UNAVAIL, "%s has no internal temperature sensor on its ADC" % self.board.NAME)
-        uv = self._adc("TEMP").read_u16() * self.board.ADC_VREF_UV // 65535
+        a = self.adcs.get("TEMP") or (yield from self._adc("TEMP"))
+        uv = a.read_u16() * self.board.ADC_VREF_UV // 65535
         return 27000 - (uv - ts["v27_uv"]) * 1000 // ts["uv_per_c"]
 
     def op_channels(self, sender):
@@ -51,10 +55,7 @@ class Adc:
 def main(name="adc", board=None):
     board = claims.board_of(board)
     me = yield kernel.self_()
-    try:
-        yield from serve(PROTOCOL, Adc(board, me), name)
-    finally:
-        claims.release_all(me)
+    yield from serve(PROTOCOL, Adc(board, me), name)     # its claims end with it
 
 
 def client(name="adc", timeout=None):

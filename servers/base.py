@@ -9,7 +9,7 @@
 # A request is the tuple (op, arg1, arg2, ...). A reply is the value, or
 # ("err", code, text). Errors never cross IPC as exceptions.
 import kernel
-from kernel import recv, reply, call, lookup, Dead, KERNEL
+from kernel import recv, reply, call, lookup, Dead, KERNEL, client, port
 
 ERR = "err"
 
@@ -105,32 +105,69 @@ def _oserror_text(e):
     return {5: "EIO", 19: "ENODEV", 110: "ETIMEDOUT", 116: "ETIMEDOUT"}.get(code, str(e))
 
 
+def is_gen(r):
+    return r is not None and hasattr(r, "send") and not isinstance(r, _BYTES)
+
+
+def finish(r, op):
+    # Generator: run a handler that makes system calls itself (what dispatch returned)
+    # and return its reply, its errors turned into error replies as dispatch does.
+    try:
+        return (yield from r)
+    except ServerError as e:
+        return err(e.code, e.text)
+    except OSError as e:
+        return err(IO, _oserror_text(e))
+    except (ValueError, TypeError) as e:
+        return err(BADREQ, "%s: %s" % (op, e))
+
+
 def serve(protocol, impl, name=None):
     # The serving loop every server runs (as `yield from serve(...)`). Notifications and
-    # kernel messages go to impl.on_kernel(msg) when defined. Exceptions other than
-    # ServerError/OSError/ValueError/TypeError end the server: its supervisor restarts
-    # it with fresh state, and waiting callers get Dead.
+    # kernel messages go to impl.on_kernel(msg) when defined; an impl with period_ms also
+    # gets impl.on_tick() that often (the watchdog feeds, the console polls its input),
+    # and a steady stream of requests cannot starve the tick: the deadline is checked
+    # after every message. Handlers get the caller's tid; the reply goes to the call. An
+    # impl with a client_names dict gets each caller's name in it (tid -> name).
+    # Exceptions other than ServerError/OSError/ValueError/TypeError end the server: its
+    # supervisor restarts it with fresh state, and waiting callers get Dead.
     if name is not None:
         yield kernel.register(name)
     on_kernel = getattr(impl, "on_kernel", None)
+    names = getattr(impl, "client_names", None)
+    period = getattr(impl, "period_ms", None)
+    due = port.ticks_add(port.ticks_ms(), period) if period else None
     while True:
-        sender, msg = yield recv()
+        if due is not None:
+            wait = port.ticks_diff(due, port.ticks_ms())
+            if wait <= 0:
+                r = impl.on_tick()
+                if is_gen(r):
+                    yield from r
+                due = port.ticks_add(port.ticks_ms(), impl.period_ms)
+                continue
+            try:
+                sender, msg = yield recv(wait)
+            except kernel.Timeout:
+                continue
+        else:
+            sender, msg = yield recv()
         if sender == KERNEL:
             if on_kernel is not None:
                 r = on_kernel(msg)
-                if r is not None and hasattr(r, "send"):
+                if is_gen(r):
                     yield from r
             continue
-        r = dispatch(protocol, impl, sender, msg)
-        if r is not None and hasattr(r, "send") and not isinstance(r, _BYTES):
-            try:
-                r = yield from r           # handler that makes system calls itself
-            except ServerError as e:
-                r = err(e.code, e.text)
-            except OSError as e:
-                r = err(IO, _oserror_text(e))
-            except (ValueError, TypeError) as e:
-                r = err(BADREQ, "%s: %s" % (msg[0], e))
+        tid = client(sender)
+        if names is not None and tid not in names:
+            # Servers that tell clients apart by name (fs jails, watchdog slots) have it at
+            # hand: the name a task was spawned under outlives its tid across restarts.
+            if len(names) >= 32:           # tids of old incarnations: forget them all
+                names.clear()
+            names[tid] = yield kernel.info("name", tid)
+        r = dispatch(protocol, impl, tid, msg)
+        if is_gen(r):
+            r = yield from finish(r, msg[0])
         if r is not NO_REPLY:
             yield reply(sender, r)
 

@@ -1,68 +1,30 @@
-# Exclusive ownership of hardware, shared by every server in the system: a pin or bus
-# claimed by one task (a server, or a client through a server) cannot be claimed by
-# another. Claims of tasks that have ended are stale and are taken over silently, so a
-# restarted server or a crashed client never leaves hardware locked.
+# What driver servers share: exclusive ownership of hardware through the kernel's claim
+# and release system calls (kernel/resources.py: a pin or bus held by one task at a time,
+# freed when the holder or the server that claimed ends, so a restarted server or a
+# crashed client never leaves hardware locked), watching clients, finding the board.
 #
 # Keys are strings: "pin:GP2", "i2c:0", "uart:1" ...
 import kernel
-from servers.base import ServerError, BUSY
-
-_owners = {}      # key -> (owner tid, server tid)
+from servers.base import ServerError, BUSY, NOENT
 
 
-def _alive(tid):
-    k = kernel.running_kernel()
-    if k is None:
-        return True
+def claim(key, who):
+    # Give key to task `who` (a client, or the server itself) on the calling server's
+    # behalf: `yield from claims.claim("pin:GP2", sender)` in a handler. Another live
+    # holder gives ServerError(busy); claiming again is fine.
     try:
-        k.task_info(tid)
-        return True
+        yield kernel.claim(key, who)
+    except kernel.Busy as e:
+        raise ServerError(BUSY, str(e))
     except kernel.Dead:
-        return False
-
-
-def owner(key):
-    # tid holding key, or None (stale claims count as free).
-    o = _owners.get(key)
-    if o is None:
-        return None
-    if not (_alive(o[0]) and _alive(o[1])):
-        del _owners[key]
-        return None
-    return o[0]
-
-
-def claim(key, who, server):
-    # Give key to task `who`, on behalf of server `server` (which may be `who` itself).
-    # Raises ServerError(busy) when another live task holds it; claiming again is fine.
-    cur = owner(key)
-    if cur is not None and cur != who:
-        raise ServerError(BUSY, "%s is held by task %d" % (key, cur))
-    _owners[key] = (who, server)
+        raise ServerError(NOENT, "task %d has ended" % who)
 
 
 def release(key, who):
-    # True if who held key.
-    o = _owners.get(key)
-    if o is not None and o[0] == who:
-        del _owners[key]
-        return True
-    return False
-
-
-def release_all(who):
-    # Drop every claim held by task who, or made by server who.
-    for key in [k for k, o in _owners.items() if who in o]:
-        del _owners[key]
-
-
-def held(who=None):
-    # Sorted keys held by who (or every live claim).
-    return sorted(k for k in list(_owners) if owner(k) is not None and (who is None or _owners[k][0] == who))
-
-
-def clear():
-    _owners.clear()
+    # Generator: True if who held key. Claims also end by themselves with the client or
+    # the server, so a server frees its claims only when a client asks.
+    r = yield kernel.release(key, who)
+    return r
 
 
 def board_of(board):

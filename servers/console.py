@@ -16,7 +16,7 @@
 #
 # Ctrl-C: the console takes the serial console's Ctrl-C as data (micropython.kbd_intr(-1))
 # and answers 0x03 by stopping the kernel, so main() returns to the REPL with every task
-# kept as it was; `kernel.running_kernel().run()` resumes. The REPL sets Ctrl-C back to an
+# kept as it was; resume() at the REPL runs it on. The REPL sets Ctrl-C back to an
 # interrupt whenever it runs code; the console takes it again on its next tick. (With
 # ctrl_c=False the port's own KeyboardInterrupt stops the kernel instead, which also works
 # when a task hangs the loop, but ends the task that was running at that moment.)
@@ -25,14 +25,19 @@
 # printing; IPC only). A system started from the raw REPL (HIL tests, `mpremote run`)
 # must use that: there the serial line belongs to the host tool (the aiorepl lesson).
 # The console also speaks only when spoken to: it prints nothing until a byte arrives.
+#
+# It reads the task table, faults and trace and stops the kernel through system calls,
+# which needs the privileged right (the system image gives it; without it those commands
+# answer Denied).
 import gc
 import json
 import sys
 import kernel
 from kernel import call
-from kernel.inspect import ps_head, ps_line, ps_record, trace_line, trace_record
+from kernel.trace import PEER_EVENTS
+from servers.inspect_format import ps_head, ps_line, ps_record, trace_line, trace_record
 from servers.base import Client, ServerError, BADREQ, NOENT, UNAVAIL, is_err
-from servers.periodic import serve_periodic
+from servers.base import serve
 
 # The JSON mode's constants, as in host_tools/console_protocol.py (the board does not
 # import host_tools; tests/host/test_console_protocol_agree.py checks they match).
@@ -43,6 +48,7 @@ SNAPSHOT_PARTS = ("tasks", "stats", "trace", "log", "faults")
 
 PROMPT = "mpk> "
 TRACE_KEEP = 64          # trace records (with seq numbers) kept for "since" readers
+MEM_TOP = 10             # tasks `mem` lists
 CALL_MS = 1000           # how long the console waits for another server
 CTRL_C = 3
 RS = 0x1E
@@ -62,7 +68,7 @@ HELP = """commands:
   mem                     heap free/used, heap by task
   log [n]                 the last n log records (default 10)
   faults                  the last faults with their tracebacks
-  stop                    stop the kernel (Ctrl-C does too); kernel.running_kernel().run() resumes
+  stop                    stop the kernel (Ctrl-C does too); resume() at the REPL runs it on
   help                    this text"""
 
 TEXT_COMMANDS = ("help", "ps", "trace", "kill", "restart", "send", "mem", "log", "faults", "stop")
@@ -117,7 +123,6 @@ def _literal(text):
 class Console:
     def __init__(self, io=None, quiet=False, ctrl_c=True, tick_ms=20, log="log",
                  supervisor="supervisor"):
-        self.k = kernel.running_kernel()
         self.io = io
         self.quiet = quiet
         self.ctrl_c = ctrl_c
@@ -179,7 +184,7 @@ class Console:
                 self.write("^C\n")
                 if text:
                     _kbd_intr(CTRL_C)
-                self.k.stop()
+                yield kernel.stop()
             elif kind == "json":
                 yield from self.json_reply(text, self.write)
                 self.write("\n")
@@ -258,23 +263,24 @@ class Console:
                 return HELP
             if cmd == "ps":
                 restarts = yield from self.restarts()
+                first = yield kernel.info("next", 0)
                 write(ps_head() + "\n")
-                for rec in self.ps_records(restarts):
-                    write(ps_line(rec) + "\n")
+                yield from self.put_tasks(first, restarts, lambda r: write(ps_line(r) + "\n"))
                 return ""
             if cmd == "trace":
                 n = self._int([a for a in args if a != "all"], 20)
+                yield from self.take_trace()
                 recs = list(self.trace_since(None, "all" in args))[-n:] if n > 0 else []
                 for r in recs:
                     write(trace_line(r) + "\n")
                 return "" if recs else "(no events)"
             if cmd == "mem":
-                return self.mem()
+                return (yield from self.mem())
             if cmd == "faults":
-                return self.faults()
+                return (yield from self.faults())
             if cmd == "stop":
-                self.k.stop()
-                return "kernel stopped; kernel.running_kernel().run() resumes it"
+                yield kernel.stop()
+                return "kernel stopped; resume() at the REPL runs it on"
             if cmd == "kill":
                 return (yield from self.kill(args))
             if cmd == "restart":
@@ -298,21 +304,35 @@ class Console:
             raise ServerError(BADREQ, "not a number: %s" % args[0])
 
     def resolve(self, who):
-        # A tid (digits) or a task's registered or spawned name -> (tid, name).
-        k = self.k
-        for tid in k.tasks():
+        # Generator: a tid (digits) or a task's registered or spawned name -> (tid, name).
+        tid = None
+        if who.isdigit():
+            tid = int(who)
+        else:
             try:
-                info = k.task_info(tid)
+                tid = yield kernel.lookup(who, 0)
+            except kernel.Timeout:
+                pass
+        if tid is not None:
+            name = yield kernel.info("name", tid)
+            try:
+                rec = yield kernel.info("task", tid)     # live, not only remembered
+                return tid, rec["name"]
             except kernel.Dead:
-                continue
-            if who == str(tid) or who == info["name"] or who in info["names"]:
-                return tid, info["name"]
-        raise ServerError(NOENT, "no task %s" % who)
+                raise ServerError(NOENT, "no task %s (%s has ended)" % (who, name or tid))
+        cursor = 0
+        while True:                          # a spawned name: the task table, a record at a time
+            r = yield kernel.info("next", cursor)
+            if r is None:
+                raise ServerError(NOENT, "no task %s" % who)
+            cursor, rec = r
+            if rec["name"] == who:
+                return rec["tid"], who
 
     def kill(self, args):
         if not args:
             raise ServerError(BADREQ, "kill <tid|name>")
-        tid, name = self.resolve(args[0])
+        tid, name = yield from self.resolve(args[0])
         if tid == self.me:
             raise ServerError(BADREQ, "the console will not kill itself (try stop)")
         yield kernel.kill(tid)
@@ -328,7 +348,7 @@ class Console:
         parts = rest.split(None, 1)
         if len(parts) < 2:
             raise ServerError(BADREQ, "send <tid|name> <request>")
-        tid, name = self.resolve(parts[0])
+        tid, name = yield from self.resolve(parts[0])
         if tid == self.me:
             raise ServerError(BADREQ, "the console cannot call itself")
         msg = _literal(parts[1])
@@ -336,21 +356,41 @@ class Console:
         return repr(r)
 
     def mem(self):
+        # Generator: the heap, and the MEM_TOP tasks that allocated most (with the quota
+        # the supervisor holds them to).
         gc.collect()
         try:
             free, used = gc.mem_free(), gc.mem_alloc()
             head = "heap: %d free, %d used" % (free, used)
         except AttributeError:       # CPython
             head = "heap: (not measured on this port)"
-        tasks = sorted(self.k.snapshot()["tasks"], key=lambda t: -t["heap"])
-        lines = [head, "allocated by task since start:"]
-        for t in tasks:
-            lines.append("  %-12s %8d%s" % (t["name"], t["heap"],
-                                            "  quota %d/s" % t["quota"] if t["quota"] else ""))
+        top = []
+        cursor = 0
+        while True:
+            r = yield kernel.info("next", cursor)
+            if r is None:
+                break
+            cursor, t = r
+            top.append((t["heap"], t["name"]))
+            if len(top) > MEM_TOP:
+                top.remove(min(top))
+        quotas = yield from self.quotas()
+        lines = [head, "allocated by task since start (the %d most):" % MEM_TOP]
+        for heap, name in sorted(top, reverse=True):
+            q = quotas.get(name)
+            lines.append("  %-12s %8d%s" % (name, heap, "  quota %d/s" % q if q else ""))
         return "\n".join(lines)
 
+    def quotas(self):
+        # name -> quota (bytes per second) of the supervisor's children ({} without one).
+        try:
+            st = yield from _call_named(self.sup_name, ("status",))
+            return {c["name"]: c.get("quota") for c in st}
+        except (ServerError, kernel.IPCError, KeyError, TypeError):
+            return {}
+
     def faults(self):
-        fs = self.k.faults()
+        fs = yield kernel.info("faults", None)
         if not fs:
             return "(no faults)"
         return "\n".join("%s (tid %d): %s %s\n%s" % (f["name"], f["tid"], f["type"], f["text"],
@@ -389,8 +429,10 @@ class Console:
                 data = {"protocol": JSON_PROTOCOL, "commands": list(JSON_COMMANDS)}
             elif cmd == "ps":
                 restarts = yield from self.restarts()
+                first = yield kernel.info("next", 0)        # Denied here, before any reply
                 data = None
             elif cmd == "trace":
+                yield from self.take_trace()
                 data = self.trace_since(args.get("since"), args.get("all") is True)   # streamed
             elif cmd == "log":
                 data = yield from self.log_since(args.get("since"))
@@ -400,6 +442,11 @@ class Console:
                 if type(args.get("parts")) is list:
                     parts = args["parts"]
                 restarts = (yield from self.restarts()) if "tasks" in parts else {}
+                first = (yield kernel.info("next", 0)) if "tasks" in parts else None
+                stats = (yield kernel.info("stats")) if "stats" in parts else None
+                faults = (yield kernel.info("faults", None)) if "faults" in parts else None
+                if "trace" in parts:
+                    yield from self.take_trace()
                 trace = self.trace_since(None, args.get("all") is True) if "trace" in parts else None
                 log = None
                 if "log" in parts:
@@ -428,7 +475,9 @@ class Console:
             write.flush()
             return
         if cmd == "ps":
-            _put_list(write, self.ps_records(restarts))
+            write("[")
+            yield from self.put_tasks(first, restarts, lambda r: write(_json(r)), lambda: write(", "))
+            write("]")
         else:
             sep = "{"
             for part in SNAPSHOT_PARTS:
@@ -437,11 +486,14 @@ class Console:
                 write(sep + '"%s": ' % part)
                 sep = ", "
                 if part == "tasks":
-                    _put_list(write, self.ps_records(restarts))
+                    write("[")
+                    yield from self.put_tasks(first, restarts, lambda r: write(_json(r)),
+                                              lambda: write(", "))
+                    write("]")
                 elif part == "stats":
-                    write(_json(self.k.stats()))
+                    write(_json(stats))
                 elif part == "faults":
-                    _put_list(write, self.k.faults())
+                    _put_list(write, faults)
                 else:
                     _put_list(write, trace if part == "trace" else log)
             write("{}" if sep == "{" else "}")
@@ -476,43 +528,51 @@ class Console:
         except (ServerError, kernel.IPCError, KeyError, TypeError, ValueError):
             return {}
 
-    def ps_records(self, restarts):
-        # One record at a time (a generator), in the format of kernel/inspect.py.
-        for info in self.k.iter_info(True):
-            yield ps_record(info, restarts.get(info["name"], 0))
+    def put_tasks(self, r, restarts, put, between=None):
+        # Generator: each live task's ps record to put(), the task table read a record at
+        # a time from the kernel (r: the first, already read), so nothing grows with the
+        # number of tasks.
+        sep = False
+        while r is not None:
+            cursor, info = r
+            if sep and between is not None:
+                between()
+            sep = True
+            put(ps_record(info, restarts.get(info["name"], 0)))
+            r = yield kernel.info("next", cursor)
 
     def take_trace(self):
-        # Number the kernel events seen since last time (the ring itself has no seq) and
-        # name their tasks now, while they live. Kept compact (a tuple each); records are
-        # made when asked for. The console's own work (calls to the supervisor and the
-        # log server to answer ps and log) is marked, to be left out.
-        evs = self.k.trace_events()
+        # Generator: number the kernel events seen since last time (the ring itself has
+        # no seq), with the names of their tasks, which the kernel gives while it still
+        # knows them. Kept compact (a tuple each); records are made when asked for. The
+        # console's own work (calls to the supervisor and the log server to answer ps
+        # and log) is marked, to be left out.
+        evs = yield kernel.info("trace", TRACE_KEEP)
         start = 0
         if self.trace_last is not None:
             for i in range(len(evs) - 1, -1, -1):
-                if evs[i] == self.trace_last:
+                if evs[i][:4] == self.trace_last:
                     start = i + 1
                     break
-        name_of = self.k.name_of
-        for e in evs[start:]:
+        me = self.me
+        for i in range(start, len(evs)):
+            e = evs[i]
             self.trace_seq += 1
-            r = trace_record(e, name_of)
-            mine = e[2] == self.me or ("peer" in r and e[3] == self.me)
-            self.trace_keep.append((self.trace_seq, e, r["name"], r.get("peer"), mine))
+            mine = e[2] == me or (e[1] in PEER_EVENTS and e[3] == me)
+            self.trace_keep.append((self.trace_seq, e, mine))
         if evs:
-            self.trace_last = evs[-1]
+            self.trace_last = evs[-1][:4]
         if len(self.trace_keep) > TRACE_KEEP:
             del self.trace_keep[:len(self.trace_keep) - TRACE_KEEP]
 
     def trace_since(self, since, everything=False):
-        # The records after seq `since`, one at a time (a generator).
-        self.take_trace()
+        # The records kept after seq `since`, one at a time (a generator; take_trace()
+        # first).
         if type(since) is not int:
             since = 0
-        for seq, e, name, peer, mine in self.trace_keep:
+        for seq, e, mine in self.trace_keep:
             if seq > since and (everything or not mine):
-                r = trace_record(e, lambda tid: name if tid == e[2] else peer, seq)
-                yield r
+                yield trace_record(e, seq)
 
     def log_since(self, since):
         if type(since) is not int or since < 0:
@@ -612,7 +672,7 @@ def main(io=None, quiet=False, ctrl_c=True, tick_ms=20, log="log", supervisor="s
     c = Console(io, quiet, ctrl_c, tick_ms, log, supervisor)
     c.me = yield kernel.self_()
     try:
-        yield from serve_periodic(PROTOCOL, c, name)
+        yield from serve(PROTOCOL, c, name)
     finally:
         if c.ctrl_c and c.io is not None and getattr(c.io, "takes_ctrl_c", False):
             _kbd_intr(CTRL_C)       # never leave the board without Ctrl-C

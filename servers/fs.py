@@ -1,8 +1,8 @@
 # fs: file access through messages, each client confined to its own directory with a
 # byte quota.
 #
-# Who gets which directory: a client is known by its name (the first name it
-# registered, else the name it was spawned under; see servers/identity.py). Its
+# Who gets which directory: a client is known by the name it was spawned under (its
+# tid changes at each restart, the name does not; servers/base.serve looks it up). Its
 # directory is <root>/<name> (root "/data" by default), its quota the server's default
 # quota, unless the `clients` config maps that name to {"dir": ..., "quota": ...}.
 # Paths are relative to that directory; an absolute path is accepted only if it lies
@@ -17,7 +17,6 @@ import os
 import kernel
 from servers.base import (serve, Client, ServerError, BADREQ, NOENT, QUOTA, DENIED,
                           BUSY, IO)
-from servers.identity import client_name
 
 try:
     from micropython import const
@@ -115,6 +114,7 @@ class Files:
         self.next_handle = 1
         self.used = {}              # client name -> bytes on flash (counted once, then kept)
         self.monitored = {}         # tid -> True: clients whose death we will hear of
+        self.client_names = {}      # tid -> name (filled by the serving loop)
 
     # --- who, where, how much ---------------------------------------------------------
 
@@ -131,7 +131,7 @@ class Files:
         return self.quota
 
     def who(self, sender):
-        name = client_name(sender)
+        name = self.client_names.get(sender)
         if name is None:
             raise ServerError(DENIED, "unknown client %r" % (sender,))
         return name

@@ -33,9 +33,8 @@ class _EdgeHandler:
     # MicroPython puts a bytecode frame of more than about 11 words on the heap: a closure
     # over seven cells already is one (found on the emulated RP2040: "MemoryError ... heap
     # is locked"), so the handler is a bound method of this small object instead.
-    def __init__(self, k, me, slot, t_irq, n_irq):
-        self.k = k
-        self.me = me
+    def __init__(self, irq, slot, t_irq, n_irq):
+        self.irq = irq
         self.bit = 1 << slot
         self.slot = slot
         self.t = t_irq
@@ -45,14 +44,15 @@ class _EdgeHandler:
         s = self.slot
         self.t[s] = port.ticks_us()
         self.n[s] = (self.n[s] + 1) & _MASK
-        self.k.irq_notify(self.me, self.bit)
+        self.irq.notify(self.bit)
 
 
 class Gpio:
-    def __init__(self, board, me, k):
+    def __init__(self, board, me, irq):
+        # irq: this server's interrupt handle (kernel.handle), one bit per slot.
         self.board = board
         self.me = me
-        self.k = k
+        self.irq = irq
         self.pins = {}                  # canonical name -> [machine.Pin, owner, mode, slot]
         self.watch = claims.Watch()
         # Interrupt state, preallocated: one slot per subscription.
@@ -65,7 +65,7 @@ class Gpio:
         self.dropped = 0                # events a full subscriber mailbox refused
 
     def _make_handler(self, slot):
-        return _EdgeHandler(self.k, self.me, slot, self.t_irq, self.n_irq).fire
+        return _EdgeHandler(self.irq, slot, self.t_irq, self.n_irq).fire
 
     def _own(self, sender, pin):
         try:
@@ -86,7 +86,7 @@ class Gpio:
             raise ServerError(NOENT, str(e))
         if mode not in hw.MODES or pull not in hw.PULLS:
             raise ServerError(BADREQ, "mode is in/out/od, pull is None/up/down")
-        claims.claim("pin:" + name, sender, self.me)     # BUSY if another task holds it
+        yield from claims.claim("pin:" + name, sender)     # BUSY if another task holds it
         rec = self.pins.get(name)
         if rec is not None:
             self._unsubscribe(rec)
@@ -98,6 +98,7 @@ class Gpio:
     def op_release(self, sender, pin):
         name, rec = self._own(sender, pin)
         self._drop(name, rec)
+        yield from claims.release("pin:" + name, sender)
         return True
 
     def op_mode(self, sender, pin, mode, pull):
@@ -158,9 +159,9 @@ class Gpio:
             rec[3] = -1
 
     def _drop(self, name, rec):
+        # The claim itself ends with the client or this server (or op_release frees it).
         self._unsubscribe(rec)
         del self.pins[name]
-        claims.release("pin:" + name, rec[1])
 
     def on_kernel(self, msg):
         if type(msg) is int:
@@ -203,7 +204,8 @@ class Gpio:
 def main(name="gpio", board=None):
     board = claims.board_of(board)
     me = yield kernel.self_()
-    impl = Gpio(board, me, kernel.running_kernel())
+    irq = yield kernel.handle((1 << MAX_SUBS) - 1)
+    impl = Gpio(board, me, irq)
     try:
         yield from serve(PROTOCOL, impl, name)
     finally:

@@ -33,14 +33,16 @@ class I2c:
         self.recoveries = 0
 
     def _bus(self, bus):
+        # Generator: the bus, opened (and claimed for this server) at its first use and
+        # recovered after an error.
         b = self.buses.get(bus)
         if b is None or bus in self.broken:
             if bus not in self.board.I2C:
                 raise ServerError(NOENT, "no I2C bus %d on %s" % (bus, self.board.NAME))
             if b is None:
-                claims.claim("i2c:%d" % bus, self.me, self.me)
+                yield from claims.claim("i2c:%d" % bus, self.me)
                 for p in hw.bus_pins(self.board, "i2c", bus):
-                    claims.claim("pin:" + p, self.me, self.me)
+                    yield from claims.claim("pin:" + p, self.me)
                 b = hw.i2c(self.board, bus)
             else:
                 b = hw.i2c_recover(self.board, bus)
@@ -50,7 +52,8 @@ class I2c:
         return b
 
     def _io(self, bus, fn, *args):
-        b = self._bus(bus)
+        # Generator (the handlers return it): one transaction, counted.
+        b = yield from self._bus(bus)
         self.transactions += 1
         try:
             return fn(b, *args)
@@ -89,7 +92,7 @@ class I2c:
         self._addr(addr)
         if addrsize not in (8, 16):
             raise ServerError(BADREQ, "addrsize must be 8 or 16")
-        self._io(bus, lambda b: b.writeto_mem(addr, reg, data, addrsize=addrsize))
+        yield from self._io(bus, lambda b: b.writeto_mem(addr, reg, data, addrsize=addrsize))
         return True
 
     def op_buses(self, sender):
@@ -103,11 +106,7 @@ class I2c:
 def main(name="i2c", board=None):
     board = claims.board_of(board)
     me = yield kernel.self_()
-    impl = I2c(board, me)
-    try:
-        yield from serve(PROTOCOL, impl, name)
-    finally:
-        claims.release_all(me)
+    yield from serve(PROTOCOL, I2c(board, me), name)    # its claims end with it
 
 
 def client(name="i2c", timeout=None):

@@ -44,14 +44,14 @@ class Pwm:
     def op_start(self, sender, pin, freq, duty_u16):
         name = self._name(pin)
         self._duty(duty_u16)
-        claims.claim("pin:" + name, sender, self.me)
+        yield from claims.claim("pin:" + name, sender)
         old = self.outs.pop(name, None)
         if old is not None:
             old[0].deinit()
         try:
             p = hw.pwm(self.board, name, freq, duty_u16)
         except ValueError:
-            claims.release("pin:" + name, sender)
+            yield from claims.release("pin:" + name, sender)
             raise
         self.outs[name] = [p, sender]
         yield from self.watch.add(sender)
@@ -76,14 +76,13 @@ class Pwm:
     def op_stop(self, sender, pin):
         name, _ = self._own(sender, pin)
         self._stop(name)
+        yield from claims.release("pin:" + name, sender)
         return True
 
     def _stop(self, name):
+        # The claim itself ends with the client or this server (or op_stop frees it).
         p, owner = self.outs.pop(name)
-        try:
-            p.deinit()
-        finally:
-            claims.release("pin:" + name, owner)
+        p.deinit()
 
     def on_kernel(self, msg):
         gone = self.watch.down(msg)

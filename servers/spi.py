@@ -34,12 +34,13 @@ class Spi:
         return bus
 
     def _bus(self, bus):
+        # Generator: the bus, opened (and claimed for this server) at its first use.
         bus = self._id(bus)
         b = self.buses.get(bus)
         if b is None:
-            claims.claim("spi:%d" % bus, self.me, self.me)
+            yield from claims.claim("spi:%d" % bus, self.me)
             for p in hw.bus_pins(self.board, "spi", bus):
-                claims.claim("pin:" + p, self.me, self.me)
+                yield from claims.claim("pin:" + p, self.me)
             b = self.buses[bus] = hw.spi(self.board, bus, *self.conf.get(bus, (1000000, 0, 0)))
         return b
 
@@ -51,18 +52,21 @@ class Spi:
     def op_transfer(self, sender, data, bus):
         self._len(len(data))
         rbuf = bytearray(len(data))
-        self._bus(bus).write_readinto(data, rbuf)
+        b = yield from self._bus(bus)
+        b.write_readinto(data, rbuf)
         return bytes(rbuf)
 
     def op_write(self, sender, data, bus):
         self._len(len(data))
-        self._bus(bus).write(data)
+        b = yield from self._bus(bus)
+        b.write(data)
         return len(data)
 
     def op_read(self, sender, n, bus, fill):
         self._len(n)
         buf = bytearray(n)
-        self._bus(bus).readinto(buf, fill & 0xFF)
+        b = yield from self._bus(bus)
+        b.readinto(buf, fill & 0xFF)
         return bytes(buf)
 
     def op_configure(self, sender, baudrate, bus, polarity, phase):
@@ -73,7 +77,7 @@ class Spi:
         old = self.buses.pop(bus, None)
         if old is not None:
             old.deinit()
-        self._bus(bus)
+        yield from self._bus(bus)
         return True
 
     def op_buses(self, sender):
@@ -84,8 +88,7 @@ class Spi:
             try:
                 b.deinit()
             except Exception:
-                pass
-        claims.release_all(self.me)
+                pass                     # the claims end with this server
 
 
 def main(name="spi", board=None):

@@ -7,20 +7,24 @@
 # `intensity` times in `period_ms` escalates: its whole group is restarted; past
 # `group_intensity` group restarts in the period (or at once for a critical task) the
 # board is reset through the reset hook. Every restart is recorded with its reason and
-# the kernel's fault record. A held task is not restarted (for debugging).
+# the kernel's fault record. A held task is not restarted (for debugging). A task with a
+# quota (bytes it may allocate per second) that allocates more in a second is ended and
+# handled like a fault (reason "quota"): the kernel counts, the supervisor decides.
 #
-# The supervisor never sends to its clients and never blocks on them: it only replies.
+# The supervisor never sends to its clients and never blocks on them: it only replies. It
+# is privileged (it spawns, kills and reads other tasks' records, all through system
+# calls), and gives that right only to the children whose spec says "privileged".
 #
 # A task spec (one entry of the image's "tasks"):
 #   {"name": "gpio", "module": "servers.gpio", "entry": "main", "args": (),
-#    "prio": 4, "mailbox": 8, "caps": None, "quota": None,
+#    "prio": 4, "mailbox": 8, "caps": None, "quota": None, "privileged": False,
 #    "restart": "permanent", "group": "drivers", "critical": False,
 #    "intensity": ..., "period_ms": ..., "backoff_ms": ...}   (the last three optional)
 # "fn": a generator function may stand in for module/entry (tests, benchmarks).
 import sys
 import kernel
 from kernel import port, KERNEL
-from servers.base import dispatch, Client, ServerError, NOENT, BADREQ
+from servers.base import dispatch, finish, is_gen, Client, ServerError, NOENT, BADREQ
 
 PERMANENT = "permanent"
 TRANSIENT = "transient"
@@ -35,9 +39,10 @@ DEFAULTS = {
     "group_intensity": 2,    # group restarts per period before the board is reset
 }
 HISTORY = 32
+QUOTA_WINDOW_MS = 1000       # quotas are bytes per this window
 
 PROTOCOL = {
-    "status": ((), "list of dicts: name, tid, state, restarts, policy, held, group, critical", ()),
+    "status": ((), "list of dicts: name, tid, state, restarts, policy, held, group, critical, quota", ()),
     "history": ((("n", int, HISTORY),), "the last n restart records (dicts), oldest first", ()),
     "restarts": ((), "list of (name, restarts) of every child: what ps shows, cheaply", ()),
     "restart": ((("name", str),), "the new tid", (NOENT,)),
@@ -57,7 +62,7 @@ def spec_defaults(spec, limits=None):
     # A complete task spec from a partial one.
     s = {"module": None, "entry": "main", "args": (), "prio": 4,
          "mailbox": (limits or {}).get("mailbox", 8), "caps": None, "quota": None,
-         "restart": PERMANENT, "group": "default", "critical": False}
+         "privileged": False, "restart": PERMANENT, "group": "default", "critical": False}
     s.update(spec)
     if "name" not in s:
         raise ValueError("a task spec needs a name")
@@ -88,17 +93,20 @@ class Child:
         self.restarts = 0
         self.times = []          # ticks_ms of recent restarts (within the period)
         self.due = None          # ticks_ms of the pending restart
+        self.heap = None         # bytes it had allocated at the last quota check
 
     def opt(self, key, config):
         return self.spec.get(key, config[key])
 
 
 class Supervisor:
-    # The policy, free of system calls so it can be tested with a fake kernel and clock:
-    #   spawn(spec) -> tid,  kill(tid),  reset(why),  faults() -> kernel fault records,
-    #   now() -> ticks_ms
+    # The policy. What it asks of the kernel comes in as generator functions, so the
+    # supervisor task runs them as system calls and a test runs fakes:
+    #   spawn(spec) -> tid,  kill(tid),  heap_of(tid) -> bytes allocated so far or None;
+    # and plain functions reset(why), now() -> ticks_ms. The methods that start or stop
+    # tasks are generators too (`yield from sup.on_down(...)`).
     def __init__(self, specs, config=None, spawn=None, kill=None, reset=None,
-                 faults=None, now=None, limits=None):
+                 now=None, limits=None, heap_of=None):
         self.config = dict(DEFAULTS)
         if config:
             self.config.update(config)
@@ -116,21 +124,24 @@ class Supervisor:
         self._spawn = spawn
         self._kill = kill
         self._reset = reset
-        self._faults = faults
+        self._heap_of = heap_of
         self.now = now or port.ticks_ms
+        self.quota_due = None if all(c.spec["quota"] is None for c in self.children) \
+            else port.ticks_add(self.now(), QUOTA_WINDOW_MS)
 
     # --- starting ---------------------------------------------------------------------
 
     def start_all(self):
         for c in self.children:
             if not c.held:
-                self._start(c)
+                yield from self._start(c)
 
     def _start(self, c):
         c.due = None
+        c.heap = None
         try:
-            tid = self._spawn(c.spec)
-        except Exception as e:       # import error, bad arguments, out of memory
+            tid = yield from self._spawn(c.spec)
+        except Exception as e:       # import error, bad arguments, out of memory, Denied
             c.state = FAILED
             self._record(c, None, "start:%s: %s" % (type(e).__name__, e), "failed", 0, None)
             if c.spec["critical"]:
@@ -147,20 +158,21 @@ class Supervisor:
         if c.tid is not None:
             self.by_tid.pop(c.tid, None)
             try:
-                self._kill(c.tid)
+                yield from self._kill(c.tid)
             except kernel.Dead:
                 pass
             c.tid = None
 
     # --- a child ended ------------------------------------------------------------------
 
-    def on_down(self, tid, reason):
+    def on_down(self, tid, reason, fault=None):
+        # Generator; returns the child that ended (None if not ours). fault: the
+        # kernel's record of the fault that ended it, if any.
         c = self.by_tid.pop(tid, None)
         if c is None:
             return None                # one we killed ourselves, or not ours
         now = self.now()
         c.tid = None
-        fault = self._fault_of(tid) if reason != "normal" else None
         policy = c.spec["restart"]
         abnormal = reason != "normal"
         if policy == TEMPORARY or (policy == TRANSIENT and not abnormal):
@@ -177,7 +189,7 @@ class Supervisor:
         c.times = [t for t in c.times if port.ticks_diff(now, t) < period]
         c.times.append(now)
         if len(c.times) > c.opt("intensity", self.config):
-            self._escalate(c, tid, reason, fault, now)
+            yield from self._escalate(c, tid, reason, fault, now)
             return c
         n = len(c.times)
         delay = 0 if n == 1 else min(c.opt("backoff_ms", self.config) << (n - 2),
@@ -204,14 +216,14 @@ class Supervisor:
         self._record(c, tid, reason, "group", 0, fault)
         members = [m for m in self.children if m.spec["group"] == g]
         for m in reversed(members):
-            self._stop(m)
+            yield from self._stop(m)
         for m in members:
             m.times = []
             if m.held:
                 m.state = HELD
             else:
                 m.restarts += 1
-                self._start(m)
+                yield from self._start(m)
 
     def _board_reset(self, c, why):
         self.resets += 1
@@ -220,14 +232,6 @@ class Supervisor:
         c.state = FAILED
         c.due = None
         self._reset(why)
-
-    def _fault_of(self, tid):
-        if self._faults is None:
-            return None
-        for f in reversed(self._faults()):
-            if f.get("tid") == tid:
-                return f
-        return None
 
     def _record(self, c, tid, reason, action, delay, fault):
         self.history.append({"t_ms": self.now(), "name": c.name, "tid": tid, "reason": reason,
@@ -238,9 +242,9 @@ class Supervisor:
     # --- timers -----------------------------------------------------------------------------
 
     def next_due(self):
-        # ms until the next pending restart (0: now), or None.
+        # ms until the next pending restart or quota check (0: now), or None.
         now = self.now()
-        best = None
+        best = None if self.quota_due is None else max(0, port.ticks_diff(self.quota_due, now))
         for c in self.children:
             if c.due is not None:
                 d = max(0, port.ticks_diff(c.due, now))
@@ -253,7 +257,31 @@ class Supervisor:
         for c in self.children:
             if c.due is not None and port.ticks_diff(c.due, now) <= 0:
                 c.restarts += 1
-                self._start(c)
+                yield from self._start(c)
+        if self.quota_due is not None and port.ticks_diff(self.quota_due, now) <= 0:
+            self.quota_due = port.ticks_add(now, QUOTA_WINDOW_MS)
+            yield from self.check_quotas()
+
+    def check_quotas(self):
+        # Once a window: a child that allocated more than its quota since the last check
+        # is ended, and handled as a fault would be.
+        for c in self.children:
+            q = c.spec["quota"]
+            if q is None or c.tid is None or self._heap_of is None:
+                continue
+            tid = c.tid
+            heap = yield from self._heap_of(tid)
+            if heap is None:
+                continue
+            used = heap - c.heap if c.heap is not None else 0
+            c.heap = heap
+            if used > q:
+                yield from self._stop(c)
+                fault = {"tid": tid, "name": c.name, "type": "QuotaExceeded",
+                         "text": "allocated %d bytes in %d ms, quota %d" % (used, QUOTA_WINDOW_MS, q),
+                         "traceback": "", "ticks_ms": self.now()}
+                self.by_tid[tid] = c
+                yield from self.on_down(tid, "quota", fault)
 
     # --- requests -------------------------------------------------------------------------------
 
@@ -266,7 +294,7 @@ class Supervisor:
     def op_status(self, sender):
         return [{"name": c.name, "tid": c.tid, "state": c.state, "restarts": c.restarts,
                  "policy": c.spec["restart"], "held": c.held, "group": c.spec["group"],
-                 "critical": c.spec["critical"]} for c in self.children]
+                 "critical": c.spec["critical"], "quota": c.spec["quota"]} for c in self.children]
 
     def op_restarts(self, sender):
         return [(c.name, c.restarts) for c in self.children]
@@ -278,10 +306,10 @@ class Supervisor:
 
     def op_restart(self, sender, name):
         c = self._child(name)
-        self._stop(c)
+        yield from self._stop(c)
         self._record(c, None, "manual", "restart", 0, None)
         c.restarts += 1
-        return self._start(c)
+        return (yield from self._start(c))
 
     def op_hold(self, sender, name):
         c = self._child(name)
@@ -297,18 +325,42 @@ class Supervisor:
         if c.tid is None and c.due is None:
             c.times = []
             c.restarts += 1
-            self._start(c)
+            yield from self._start(c)
         return True
 
 
+# The running supervisor, for the REPL helpers after Ctrl-C (firmware/repl.py shows its
+# restart counts); no task reads it.
 last = None
 
 
-def _kernel_spawn(k):
-    def spawn(spec):
-        return k.spawn(entry_of(spec), *spec["args"], name=spec["name"], prio=spec["prio"],
-                       mailbox=spec["mailbox"], caps=spec["caps"], quota=spec["quota"])
-    return spawn
+# What the supervisor asks of the kernel: system calls (it is privileged). A task with a
+# quota is measured: its heap use is counted even on ports where that is costly.
+def _spawn(spec):
+    tid = yield kernel.spawn(entry_of(spec), *spec["args"], name=spec["name"], prio=spec["prio"],
+                             mailbox=spec["mailbox"], caps=spec["caps"],
+                             privileged=spec["privileged"], measure=spec["quota"] is not None)
+    return tid
+
+
+def _kill(tid):
+    yield kernel.kill(tid)
+
+
+def _heap_of(tid):
+    try:
+        rec = yield kernel.info("task", tid)
+    except kernel.Dead:
+        return None
+    return rec["heap"]
+
+
+def _fault_of(tid):
+    # The kernel's record of the fault that ended tid (recorded before the down message).
+    for f in reversed((yield kernel.info("faults", 8))):
+        if f.get("tid") == tid:
+            return f
+    return None
 
 
 def _no_reset(why):
@@ -318,7 +370,6 @@ def _no_reset(why):
 def main(image, reset=None, name="supervisor", limits=None):
     # image: {"tasks": [spec, ...], "supervisor": {config}}; reset: hook called with a
     # reason when escalation reaches the board (default: boards.hw.reset).
-    k = kernel.running_kernel()
     if reset is None:
         try:
             from boards import hw
@@ -328,29 +379,32 @@ def main(image, reset=None, name="supervisor", limits=None):
                 hw.reset()
         except ImportError:
             reset = _no_reset
-    sup = Supervisor(image.get("tasks", ()), image.get("supervisor"), spawn=_kernel_spawn(k),
-                     kill=k.kill, reset=reset, faults=k.faults, limits=limits)
+    sup = Supervisor(image.get("tasks", ()), image.get("supervisor"), spawn=_spawn,
+                     kill=_kill, reset=reset, limits=limits, heap_of=_heap_of)
     global last
-    last = sup                   # for the REPL and tests: the running supervisor's state
+    last = sup
     if name is not None:
         yield kernel.register(name)
-    sup.start_all()
+    yield from sup.start_all()
     while True:
         while sup.to_monitor:
             yield kernel.monitor(sup.to_monitor.pop(0))
         try:
             sender, msg = yield kernel.recv(sup.next_due())
         except kernel.Timeout:
-            sup.run_due()
+            yield from sup.run_due()
             continue
         if sender == KERNEL:
             if type(msg) is tuple and len(msg) == 3 and msg[0] == "down":
-                sup.on_down(msg[1], msg[2])
+                fault = None if msg[2] == "normal" else (yield from _fault_of(msg[1]))
+                yield from sup.on_down(msg[1], msg[2], fault)
         else:
-            r = dispatch(PROTOCOL, sup, sender, msg)
+            r = dispatch(PROTOCOL, sup, kernel.client(sender), msg)
+            if is_gen(r):
+                r = yield from finish(r, msg[0])
             yield kernel.reply(sender, r)
         if sup.next_due() == 0:
-            sup.run_due()
+            yield from sup.run_due()
 
 
 def client(name="supervisor", timeout=None):

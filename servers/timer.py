@@ -1,7 +1,8 @@
 # timer: periodic and one-shot ticks delivered as notifications. The hardware timer's
-# callback raises the client's notification bits itself (kernel.irq_notify: no
-# allocation, safe in interrupt context), so a tick costs no message at all; the client
-# sees (KERNEL, bits) from recv(), coalesced if it falls behind.
+# callback raises the client's notification bits itself, through an interrupt handle made
+# for that client when the timer starts (kernel.handle: no allocation, safe in interrupt
+# context), so a tick costs no message at all; the client sees (KERNEL, bits) from
+# recv(), coalesced if it falls behind.
 import kernel
 from boards import hw
 from servers.base import serve, Client, ServerError, NOENT, BADREQ, QUOTA, DENIED
@@ -20,22 +21,20 @@ MAX_TIMERS = 16
 
 
 class Timers:
-    def __init__(self, board, me, k):
+    def __init__(self, board, me):
         self.board = board
         self.me = me
-        self.k = k
         hw_slots = hw.timer_slots(board)
         self.n = MAX_TIMERS if hw_slots is None else min(MAX_TIMERS, hw_slots)
         self.slots = [None] * self.n     # [machine.Timer, owner, period, periodic]
         self.fired = [0] * self.n        # one-shots that have fired (set in the callback)
         self.watch = claims.Watch()
 
-    def _make_cb(self, slot, tid, bits, periodic):
-        k = self.k
+    def _make_cb(self, slot, irq, periodic):
         fired = self.fired
 
         def cb(t):                       # interrupt context: no allocation
-            k.irq_notify(tid, bits)
+            irq.notify()
             if not periodic:
                 fired[slot] = 1
 
@@ -55,7 +54,8 @@ class Timers:
         except ValueError:
             raise ServerError(QUOTA, "all %d timers are in use" % self.n)
         self.fired[i] = 0
-        t = hw.timer(self.board, i, ms, periodic, self._make_cb(i, sender, bits, periodic))
+        irq = yield kernel.handle(bits, sender)      # Denied if we may not notify sender
+        t = hw.timer(self.board, i, ms, periodic, self._make_cb(i, irq, periodic))
         self.slots[i] = [t, sender, ms, periodic]
         yield from self.watch.add(sender)
         return i
@@ -100,7 +100,7 @@ class Timers:
 def main(name="timer", board=None):
     board = claims.board_of(board)
     me = yield kernel.self_()
-    impl = Timers(board, me, kernel.running_kernel())
+    impl = Timers(board, me)
     try:
         yield from serve(PROTOCOL, impl, name)
     finally:

@@ -47,10 +47,10 @@ class Uart:
         bus = self._id(bus)
         if baudrate <= 0 or bits not in (7, 8, 9) or parity not in (None, 0, 1) or stop not in (1, 2):
             raise ServerError(BADREQ, "baudrate > 0, bits 7..9, parity None/0/1, stop 1/2")
-        claims.claim("uart:%d" % bus, sender, self.me)       # BUSY if another client has it
+        yield from claims.claim("uart:%d" % bus, sender)     # BUSY if another client has it
         pins = hw.bus_pins(self.board, "uart", bus)
         for p in pins:
-            claims.claim("pin:" + p, sender, self.me)
+            yield from claims.claim("pin:" + p, sender)
         old = self.ports.get(bus)
         if old is None:
             u = hw.uart(self.board, bus, baudrate, bits, parity, stop)
@@ -64,6 +64,9 @@ class Uart:
     def op_close(self, sender, bus):
         bus, _ = self._port(sender, bus)
         self._close(bus)
+        yield from claims.release("uart:%d" % bus, sender)
+        for p in hw.bus_pins(self.board, "uart", bus):
+            yield from claims.release("pin:" + p, sender)
         return True
 
     def op_write(self, sender, data, bus):
@@ -81,10 +84,8 @@ class Uart:
         return sorted(self.board.UART)
 
     def _close(self, bus):
+        # The claims themselves end with the client or this server (or op_close frees them).
         u, owner = self.ports.pop(bus)
-        claims.release("uart:%d" % bus, owner)
-        for p in hw.bus_pins(self.board, "uart", bus):
-            claims.release("pin:" + p, owner)
         try:
             u.deinit()
         except (OSError, AttributeError):

@@ -1,8 +1,8 @@
 # watchdog: feeds the hardware watchdog only while every critical task is alive and well.
 #
 # Config: critical = {task_name: period_ms}. Each of those tasks calls ("checkin",) at
-# least once per period (the server knows the caller by its name, see
-# servers/identity.py, so a restarted task keeps its slot). Every feed_ms the server
+# least once per period (the server knows the caller by the name it was spawned under,
+# so a restarted task keeps its slot). Every feed_ms the server
 # feeds the hardware WDT if no critical task is late; if one is, it stops feeding and
 # the WDT resets the board timeout_ms later, unless the task catches up first. A task
 # can also make itself critical at run time with ("watch", period_ms).
@@ -12,10 +12,10 @@
 # server's kernel is stopped (Ctrl-C at the REPL, state kept) and after the server ends,
 # the board's keeper (boards/hw.py) feeds the WDT instead, so a stopped system stays
 # stopped; while the kernel runs, only this server feeds it.
+import kernel
 from kernel import port
 from servers.base import ServerError, Client, BADREQ, NOENT, DENIED
-from servers.periodic import serve_periodic
-from servers.identity import client_name
+from servers.base import serve
 
 PROTOCOL = {
     "checkin": ((), "ms until the calling task must check in again", (NOENT,)),
@@ -26,12 +26,13 @@ PROTOCOL = {
 }
 
 
-def hardware_wdt(timeout_ms):
-    import kernel
+def _hardware_wdt(owner):
+    # The board's WDT, owned by this server: its keeper feeds it only while `owner()`
+    # (whether our kernel runs) is False.
     from boards import hw
     import boards
 
-    return hw.wdt(boards.current(), timeout_ms, kernel.running_kernel().is_running)
+    return lambda timeout_ms: hw.wdt(boards.current(), timeout_ms, owner)
 
 
 def _release_hardware():
@@ -50,12 +51,12 @@ class Watchdog:
             self.periods[name] = period
             self.deadlines[name] = port.ticks_add(now, period + grace_ms)
         self.dynamic = {}           # names made critical by "watch"
-        self.names = {}             # tid -> name, so a check-in costs one dict lookup
+        self.client_names = {}      # tid -> name (filled by serve), so a check-in costs one lookup
         self.period_ms = feed_ms or max(10, min(timeout_ms // 4, 1000))
         self.feeding = True
         self.feeds = 0
         self.late = []
-        self.wdt = (wdt or hardware_wdt)(timeout_ms)
+        self.wdt = wdt(timeout_ms)
         self.feed()
 
     def feed(self):
@@ -72,14 +73,9 @@ class Watchdog:
             self.feed()
 
     def name_of(self, sender):
-        name = self.names.get(sender)
+        name = self.client_names.get(sender)
         if name is None:
-            name = client_name(sender)
-            if name is None:
-                raise ServerError(NOENT, "unknown task %r" % (sender,))
-            if len(self.names) >= 32:   # tids of old incarnations: forget them all
-                self.names.clear()
-            self.names[sender] = name
+            raise ServerError(NOENT, "unknown task %r" % (sender,))
         return name
 
     def op_checkin(self, sender):
@@ -123,10 +119,14 @@ class Watchdog:
 
 def main(critical=None, timeout_ms=5000, grace_ms=1000, wdt=None, feed_ms=None, name="watchdog"):
     # wdt: a function timeout_ms -> object with feed() (default: the board's WDT).
+    real = wdt is None
+    if real:
+        h = yield kernel.handle(0)
+        wdt = _hardware_wdt(h.running)
     try:
-        yield from serve_periodic(PROTOCOL, Watchdog(critical, timeout_ms, grace_ms, wdt, feed_ms), name)
+        yield from serve(PROTOCOL, Watchdog(critical, timeout_ms, grace_ms, wdt, feed_ms), name)
     finally:
-        if wdt is None:
+        if real:
             _release_hardware()
 
 

@@ -22,7 +22,7 @@ def register(sub):
     p = sub.add_parser("repl", help="the board's Python REPL (>>>); a running system is stopped, state kept "
                                     "(Ctrl-] or Ctrl-X leaves)",
                        description="The Python REPL of the board. A running system is stopped first (Ctrl-C: "
-                                   "every task is kept, kernel.ps() shows them, the watchdog is fed meanwhile); "
+                                   "every task is kept, ps() shows them, the watchdog is fed meanwhile); "
                                    "when you leave it stays stopped, or with --resume runs on. The firmware's own "
                                    "shell (ps, log, trace, ... while the system runs) is `mpk console`.")
     add_port_argument(p)
@@ -252,7 +252,7 @@ def cmd_repl(args):
         start = b"\r\x03\x03\x02"
         if sys.stdin.isatty():
             _terminal(b, port, start, "Connected to %s: the Python REPL (a running system is stopped, its state "
-                      "kept: kernel.ps() shows it). Ctrl-] or Ctrl-X leaves; it then %s." % (
+                      "kept: ps() shows it, resume() runs it on). Ctrl-] or Ctrl-X leaves; it then %s." % (
                           port, "resumes" if args.resume else "stays stopped (mpk repl --resume resumes it)"))
         else:
             _repl_pipe(b, start, b">>> ")

@@ -63,10 +63,10 @@ except BaseException:
         _h = sys.modules.get('hil')
         _k = _h and _h.kernel()
         if _k is not None:
-            from kernel.inspect import trace_line as _tl, trace_record as _tr
+            from servers.inspect_format import trace_line as _tl, trace_record as _tr
             print('\\x1ehil-trace')
-            for _e in _k.trace_events(12):
-                print(_tl(_tr(_e, _k.name_of)))
+            for _e in _k.named_trace(12):
+                print(_tl(_tr(_e)))
             for _f in _k.faults()[-3:]:
                 print('fault: %%s %%s %%s' %% (_f['name'], _f['type'], _f['text']))
     except Exception:

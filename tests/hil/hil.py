@@ -14,8 +14,10 @@
 #
 # servers: names ("gpio" -> servers.gpio.main, restarted by the supervisor) or full task
 # specs (dicts, see servers/supervisor.py). The body starts once every server has
-# registered its name. While run() runs, hil.kernel() is the kernel and hil.resets lists
-# the board resets the supervisor asked for (they are recorded, not done).
+# registered its name. The body runs privileged (it may kill, spawn and read the kernel
+# through system calls, like the supervisor). hil.resets lists the board resets the
+# supervisor asked for (recorded, not done); hil.kernel() is the last run's kernel, for a
+# test to read once run() has returned (a body uses system calls).
 import kernel as K
 from kernel import port
 
@@ -28,7 +30,7 @@ class BodyTimeout(AssertionError):
 
 
 def kernel():
-    # The kernel of the running (or last) hil.run().
+    # The kernel of the last hil.run(), stopped (read it between runs, not from a task).
     return _k
 
 
@@ -69,24 +71,27 @@ def run(body, servers=(), timeout_ms=5000, supervisor=None, board=None, args=(),
                     try:
                         yield K.lookup(s["name"], timeout_ms // 2)
                     except K.Timeout:
-                        raise AssertionError("server %r did not start: %s" % (s["name"], _why(s["name"])))
+                        why = yield from _why(s["name"])
+                        raise AssertionError("server %r did not start: %s" % (s["name"], why))
             out["value"] = yield from body(*args)
             out["done"] = True
         except Exception as e:
             out["error"] = e
             out["tb"] = port.format_exception(e)
             out["done"] = True
-        finally:
-            k.stop()            # also when killed at shutdown: then "done" stays False
+        yield K.stop()
 
     def watchdog():
         yield K.sleep(timeout_ms)
-        k.stop()
+        yield K.stop()
 
+    # The body and the timeout stop the kernel, and a body may kill and spawn: privileged,
+    # like the supervisor; the servers get what their specs say.
     image = {"tasks": specs, "supervisor": supervisor or {}}
-    k.spawn(sup_mod.main, image, record_reset, name="supervisor", prio=6, mailbox=16)
-    k.spawn(wrapper, name="hil-body", prio=2, mailbox=16)
-    k.spawn(watchdog, name="hil-timeout", prio=7)
+    k.spawn(sup_mod.main, image, record_reset, name="supervisor", prio=6, mailbox=16,
+            privileged=True)
+    k.spawn(wrapper, name="hil-body", prio=2, mailbox=16, privileged=True)
+    k.spawn(watchdog, name="hil-timeout", prio=7, privileged=True)
     try:
         r = k.run()
     finally:
@@ -115,12 +120,14 @@ def _shutdown(k):
 
 
 def _why(name):
+    # Generator: what the supervisor's history says of the server's last end.
     from servers import supervisor as sup_mod
 
-    sup = sup_mod.last
-    if sup is None:
-        return "no supervisor"
-    recs = [r for r in sup.history if r["name"] == name]
+    try:
+        recs = yield from sup_mod.client(timeout=500).history()
+    except Exception as e:
+        return "the supervisor does not answer (%s)" % type(e).__name__
+    recs = [r for r in recs if r["name"] == name]
     return recs[-1]["reason"] if recs else "it never registered its name"
 
 

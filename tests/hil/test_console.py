@@ -48,7 +48,7 @@ def test_commands_and_json_mode():
         r = json.loads(out[out.find(console.PREFIX) + len(console.PREFIX):])
         assert r["id"] == 3 and r["data"][0]["text"] == "hello board", r
     hil.run(body, servers=({"name": "log"},
-                           {"name": "console", "args": (line, False, True, 10)}))
+                           {"name": "console", "args": (line, False, True, 10), "privileged": True}))
 
 
 def test_quiet_console_over_ipc():
@@ -60,4 +60,4 @@ def test_quiet_console_over_ipc():
         tasks = json.loads(r[len(console.PREFIX):])["data"]
         assert "console" in [t["name"] for t in tasks]
         assert "restarts" in tasks[0]
-    hil.run(body, servers=({"name": "console", "args": (None, True)},))
+    hil.run(body, servers=({"name": "console", "args": (None, True), "privileged": True},))

@@ -54,10 +54,9 @@ def test_image_boots_and_sensor_logger_works():
             out["frame"] = yield from display.client(timeout=2000).frame()
         except Exception as e:
             out["error"] = repr(e)
-        finally:
-            k.stop()
+        yield kernel.stop()
 
-    k.spawn(check, name="check", prio=6)
+    k.spawn(check, name="check", prio=6, privileged=True)
     assert fw.run(k) == "stopped"
     assert "error" not in out, out
     st = out["status"]
@@ -74,4 +73,4 @@ def test_image_boots_and_sensor_logger_works():
     assert any(out["frame"]), "nothing drawn on the display"
     assert resets == []
     # the LED is the sensor logger's
-    assert "pin:GP25" in __import__("servers.claims").claims.held()
+    assert "pin:GP25" in k.claims()

@@ -79,8 +79,8 @@ def test_killed_writer_and_killed_server_leave_the_file_whole():
         yield from c.write(h, b"version 2, never finished")
         old = yield kernel.lookup("fs")
         yield kernel.kill(old)
-        ok = yield from hil.wait_for(lambda: hil.kernel() is not None and _fs_tid() not in (None, old), 2000)
-        assert ok, "fs server not restarted"
+        new = yield from _restarted("fs", old)
+        assert new is not None, "fs server not restarted"
         try:
             yield from c.close(h)
             assert False, "a handle survived the server"
@@ -95,11 +95,16 @@ def test_killed_writer_and_killed_server_leave_the_file_whole():
     _rm(ROOT)
 
 
-def _fs_tid():
-    k = hil.kernel()
-    for tid in k.tasks():
-        if "fs" in k.task_info(tid)["names"]:
-            return tid
+def _restarted(name, old, timeout_ms=2000):
+    # Generator: the tid registered under name once it is another than old, or None.
+    for _ in range(timeout_ms // 10):
+        try:
+            tid = yield kernel.lookup(name, 0)
+            if tid != old:
+                return tid
+        except kernel.Timeout:
+            pass
+        yield kernel.sleep(10)
     return None
 
 

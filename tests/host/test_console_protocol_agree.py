@@ -45,7 +45,7 @@ def test_host_requests_get_replies_the_host_understands():
         yield from log.client().log("info", "app", "started")
         yield kernel.sleep(100)
 
-    run(body, [server(log.main), server(console.main, line, False, True, 5, name="console")])
+    run(body, [server(log.main), server(console.main, line, False, True, 5, name="console", privileged=True)])
     # What a board sends: print() is cooked there, "\n" -> "\r\n".
     wire = "".join(line.out).replace("\n", "\r\n").encode()
     replies, other = cp.ReplyScanner().feed(wire)

@@ -81,13 +81,13 @@ def test_ctrl_c_stops_the_system_and_it_stays_stopped_until_resumed(running):
     with serial.Serial(running.port, timeout=0.1) as s:
         s.write(b"\x03")                                   # a user's Ctrl-C in a terminal
         out = read_for(s, 15, b">>> ")
-        assert b"mpk: stopped (Ctrl-C); every task kept, the watchdog fed meanwhile" in out, out
+        assert b"mpk: stopped (Ctrl-C); every task kept, the watchdog fed meanwhile; ps() to look, resume() to run on" in out, out
         time.sleep(10)                                     # past the 8 s watchdog of the image
-        s.write(b"kernel.ps()\r")
+        s.write(b"ps()\r")                                 # the REPL helpers the message names
         out = read_for(s, 15, b">>> ")
         assert b"sensor_logger" in out and b"watchdog" in out, out
         assert len(resets(running)) == before, running.events           # no reset: still stopped
-        s.write(b"kernel.running_kernel().run()\r")        # the README's resume
+        s.write(b"resume()\r")                             # the README's resume
         time.sleep(0.5)
     assert console_up(running.port)
     p = run_mpk("ps", "--json", "--port", running.port)

@@ -145,7 +145,7 @@ def test_console_json_call_reaches_a_named_server():
         yield from log.client().log("info", "app", "hello")
         yield kernel.sleep(150)
 
-    run(body, [server(log.main), server(console.main, line, False, True, 5, name="console")])
+    run(body, [server(log.main), server(console.main, line, False, True, 5, name="console", privileged=True)])
     replies, _ = cp.ReplyScanner().feed("".join(line.out).encode())
     by_id = {r["id"]: r for r in replies}
     import ast

@@ -75,9 +75,9 @@ def test_ps_one_layout_through_the_console_the_repl_and_the_board(fw_board):
     assert via_repl.stdout.splitlines()[0] == head
     names = lambda text: sorted(l.split()[1] for l in text.splitlines()[1:])   # noqa: E731
     assert names(via_console.stdout) == names(via_repl.stdout) and "console" in names(via_repl.stdout)
-    # The REPL after Ctrl-C prints the same table (kernel.ps()), restarts unknown there ("-").
+    # The REPL after Ctrl-C prints the same table (ps(), firmware/repl.py).
     with open_board(fw_board.port) as b:
-        out = b.exec("import kernel\nkernel.ps()").decode()
+        out = b.exec("from firmware.repl import ps\nps()").decode()
         b.exit_raw()
         b.t.serial.write(cp.RESUME_CODE.encode() + b"\r")
     assert out.splitlines()[0] == head

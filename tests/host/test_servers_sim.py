@@ -67,7 +67,7 @@ def after(vb, mark, pattern, timeout=5.0):
 
 
 START = (b"import kernel; from servers import console, log; k = kernel.Kernel(forever=True); "
-         b"k.spawn(log.main, name='log'); k.spawn(console.main, name='console'); k.run()\r")
+         b"k.spawn(log.main, name='log'); k.spawn(console.main, name='console', privileged=True); k.run()\r")
 
 
 def test_console_on_the_serial_line_ctrl_c_and_resume(board):

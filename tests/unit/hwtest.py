@@ -12,13 +12,11 @@ import fake_machine as fm  # noqa: E402
 import hil  # noqa: E402
 import boards  # noqa: E402
 from boards import hw  # noqa: E402
-from servers import claims  # noqa: E402
 
 
 def setup(wires=(("GP2", "GP3"),)):
     fm.setup(wires)
     hw.use(fm)
-    claims.clear()
     boards.current("sim")
 
 

@@ -22,15 +22,16 @@ def run(body, servers=(), timeout_ms=3000, kernel_args=None):
             out["ok"] = True
         except Exception as e:  # noqa: reported by the caller
             out["exc"] = e
-        k.stop()
+        yield kernel.stop()
 
     def guard():
         yield sleep(timeout_ms)
         out["timeout"] = True
-        k.stop()
+        yield kernel.stop()
 
-    k.spawn(body_task, name="body", prio=1)
-    k.spawn(guard, name="guard")
+    # The body may kill and spawn what it tests, and both stop the kernel: privileged.
+    k.spawn(body_task, name="body", prio=1, privileged=True)
+    k.spawn(guard, name="guard", privileged=True)
     k.run()
     if "exc" in out:
         raise out["exc"]

@@ -38,7 +38,7 @@ class FakeIO:
 
 def system(io, **kw):
     return [server(log.main, 16), server(template.main),
-            server(console.main, io, False, True, 5, name="console", **kw)]
+            server(console.main, io, False, True, 5, name="console", privileged=True, **kw)]
 
 
 def typed(io, b, ms=2000):
@@ -190,7 +190,7 @@ def test_ctrl_c_stops_the_kernel_keeping_state_and_run_resumes():
             seen.append(n)
             yield sleep(5)
 
-    k.spawn(console.main, io, False, True, 5, name="console")
+    k.spawn(console.main, io, False, True, 5, name="console", privileged=True)
     ctid = k.spawn(ticker, name="ticker")
     assert k.run() == "stopped"
     out = io.take()
@@ -222,4 +222,4 @@ def test_quiet_console_neither_reads_nor_writes_but_serves_ipc():
         srv = yield lookup("console")
         r = yield call(srv, ("run",))
         assert r[0] == "err" and r[1] == "badreq"
-    run(body, [server(log.main), server(console.main, io, True, True, 5, name="console")])
+    run(body, [server(log.main), server(console.main, io, True, True, 5, name="console", privileged=True)])

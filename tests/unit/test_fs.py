@@ -121,13 +121,12 @@ def test_paths_stay_inside_the_jail():
 
 def test_clients_are_confined_by_name_with_config():
     def other():
-        yield register("logger")
         c = fs.client()
         yield from c.put("mine", b"logger data")
         assert (yield from c.usage()) == (11, 5000)
 
     def body(root):
-        yield spawn(other, name="other")
+        yield spawn(other, name="logger")        # jailed by its task name
         yield sleep(20)
         c = fs.client()
         yield from expect_err("noent", c.get("mine"))

@@ -97,47 +97,6 @@ def test_memory_error_in_a_task_is_contained():
     assert k.faults()[-1]["type"] == "MemoryError"
 
 
-def test_quota_ends_a_task_that_allocates_too_much():
-    # On MicroPython the kernel's own allocation counter is used; CPython has none, so
-    # there the test feeds the kernel a counter the task advances itself.
-    fake = [0]
-    k = kernel.Kernel()
-    if not MICROPYTHON:
-        k._alloc = lambda: fake[0]
-        k._account_all = True
-    kept = []
-    out = []
-
-    def hog():
-        while True:
-            kept.append(bytearray(2048))
-            fake[0] += 2048
-            yield sleep(0)
-
-    def modest():
-        for _ in range(20):
-            b = bytearray(64)
-            fake[0] += 64
-            yield sleep(0)
-        out.append("modest done")
-
-    h = k.spawn(hog, quota=16 * 1024)
-    k.spawn(modest, quota=16 * 1024)
-
-    def watcher():
-        yield monitor(h)
-        s, m = yield recv()
-        out.append(m)
-
-    k.spawn(watcher)
-    k.run()
-    assert ("down", h, "quota") in out
-    assert "modest done" in out
-    f = [f for f in k.faults() if f["tid"] == h][0]
-    assert f["type"] == "QuotaExceeded"
-    assert 6 <= len(kept) <= 10, len(kept)    # about 16 KiB worth of 2 KiB blocks
-
-
 def test_heap_accounting_counts_task_allocations():
     if not port.cheap_alloc_counter():
         return                             # CPython: the counter reads zero by design

@@ -3,11 +3,25 @@
 # the protocol (status/history/restart/hold/release) including bad requests.
 import kernel
 from servers import supervisor as S
-from servers.base import dispatch
+from servers.base import dispatch, finish, is_gen
+
+
+def done(r):
+    # Run a supervisor generator whose fakes make no system call (a handler's errors
+    # become error replies, as in the server); its return value.
+    if not is_gen(r):
+        return r
+    r = finish(r, "op")
+    try:
+        while True:
+            sc = next(r)
+            raise AssertionError("the fakes made a system call: %r" % (sc,))
+    except StopIteration as e:
+        return e.value
 
 
 class Fake:
-    # Stands in for the kernel (spawn/kill/faults), the clock and the reset hook.
+    # Stands in for the kernel (spawn/kill/heap_of), the clock and the reset hook.
     def __init__(self):
         self.t = 1000
         self.next_tid = 100
@@ -17,6 +31,8 @@ class Fake:
         self.resets = []
         self.fail = set()           # names whose spawn raises
 
+        self.heap = {}              # tid -> bytes allocated so far
+
     def spawn(self, spec):
         if spec["name"] in self.fail:
             raise ImportError("no module named " + spec["name"])
@@ -24,16 +40,19 @@ class Fake:
         self.live.add(self.next_tid)
         self.spawned.append((spec["name"], self.next_tid))
         return self.next_tid
+        yield                       # a generator function, like the real one
 
     def kill(self, tid):
         if tid not in self.live:
             raise kernel.Dead(tid)
         self.live.discard(tid)
         self.killed.append(tid)
+        return
+        yield
 
-    def faults(self):
-        return [{"tid": t, "name": "x", "type": "RuntimeError", "text": "boom", "traceback": ""}
-                for t in self.live]
+    def heap_of(self, tid):
+        return self.heap.get(tid, 0) if tid in self.live else None
+        yield
 
     def now(self):
         return self.t
@@ -45,15 +64,19 @@ class Fake:
 def make(specs, **config):
     f = Fake()
     sup = S.Supervisor(specs, config, spawn=f.spawn, kill=f.kill, reset=f.reset,
-                       faults=f.faults, now=f.now)
-    sup.start_all()
+                       now=f.now, heap_of=f.heap_of)
+    done(sup.start_all())
     return f, sup
+
+
+def fault(tid):
+    return {"tid": tid, "name": "x", "type": "RuntimeError", "text": "boom", "traceback": ""}
 
 
 def crash(f, sup, name, reason="fault:RuntimeError"):
     tid = sup.by_name[name].tid
-    sup.on_down(tid, reason)
     f.live.discard(tid)
+    done(sup.on_down(tid, reason, fault(tid) if reason != "normal" else None))
     return tid
 
 
@@ -62,7 +85,7 @@ def settle(f, sup):
     d = sup.next_due()
     assert d is not None, "no restart pending"
     f.t += d
-    sup.run_due()
+    done(sup.run_due())
 
 
 def test_policies():
@@ -140,7 +163,7 @@ def test_critical_task_resets_board_at_once():
 def test_records_carry_reason_and_fault():
     f, sup = make([{"name": "a"}])
     tid = sup.by_name["a"].tid
-    sup.on_down(tid, "fault:RuntimeError")
+    done(sup.on_down(tid, "fault:RuntimeError", fault(tid)))
     rec = sup.history[-1]
     assert rec["name"] == "a" and rec["tid"] == tid and rec["reason"] == "fault:RuntimeError"
     assert rec["fault"]["text"] == "boom" and rec["action"] == "restart"
@@ -148,20 +171,20 @@ def test_records_carry_reason_and_fault():
 
 def test_hold_and_release():
     f, sup = make([{"name": "a"}])
-    assert dispatch(S.PROTOCOL, sup, 1, ("hold", "a")) is True
+    assert done(dispatch(S.PROTOCOL, sup, 1, ("hold", "a"))) is True
     crash(f, sup, "a")
     assert sup.by_name["a"].state == S.HELD and sup.next_due() is None
     n = len(f.spawned)
-    assert dispatch(S.PROTOCOL, sup, 1, ("release", "a")) is True
+    assert done(dispatch(S.PROTOCOL, sup, 1, ("release", "a"))) is True
     assert len(f.spawned) == n + 1 and sup.by_name["a"].state == S.RUNNING
 
 
 def test_manual_restart_and_ignored_down_of_killed_incarnation():
     f, sup = make([{"name": "a"}])
     old = sup.by_name["a"].tid
-    new = dispatch(S.PROTOCOL, sup, 1, ("restart", "a"))
+    new = done(dispatch(S.PROTOCOL, sup, 1, ("restart", "a")))
     assert new != old and old in f.killed
-    assert sup.on_down(old, "killed") is None       # the one we killed: no second restart
+    assert done(sup.on_down(old, "killed")) is None   # the one we killed: no second restart
     assert sup.by_name["a"].tid == new and sup.next_due() is None
 
 
@@ -170,7 +193,7 @@ def test_start_failure_is_recorded_not_retried():
     f.fail.add("broken")
     sup = S.Supervisor([{"name": "broken"}, {"name": "ok"}], spawn=f.spawn, kill=f.kill,
                        reset=f.reset, now=f.now)
-    sup.start_all()
+    done(sup.start_all())
     assert sup.by_name["broken"].state == S.FAILED and sup.by_name["ok"].state == S.RUNNING
     assert sup.history[-1]["reason"].startswith("start:ImportError")
 
@@ -183,7 +206,7 @@ def test_protocol_status_history_and_bad_requests():
     crash(f, sup, "a")
     assert len(dispatch(S.PROTOCOL, sup, 1, ("history", 5))) == 1
     for bad in [("restart", "nope"), ("hold",), ("history", -1), ("history", "x"), ("frob",), None]:
-        r = dispatch(S.PROTOCOL, sup, 1, bad)
+        r = done(dispatch(S.PROTOCOL, sup, 1, bad))
         assert type(r) is tuple and r[0] == "err", (bad, r)
 
 
@@ -194,3 +217,30 @@ def test_image_errors():
             raise AssertionError("accepted a bad image %r" % (specs,))
         except ValueError:
             pass
+
+
+def test_quota_ends_a_child_that_allocates_too_much_per_window():
+    f, sup = make([{"name": "hog", "quota": 4096}, {"name": "modest", "quota": 4096},
+                   {"name": "free"}])
+    hog, modest = sup.by_name["hog"].tid, sup.by_name["modest"].tid
+    assert sup.next_due() == S.QUOTA_WINDOW_MS          # the first check is a window away
+    f.t += S.QUOTA_WINDOW_MS
+    done(sup.run_due())                                 # the first check: a baseline
+    assert f.killed == []
+    f.heap[hog] = 10000                                 # 10000 bytes in one window
+    f.heap[modest] = 3000
+    f.t += S.QUOTA_WINDOW_MS
+    done(sup.run_due())
+    assert f.killed == [hog] and modest in f.live
+    rec = sup.history[-1]
+    assert rec["name"] == "hog" and rec["reason"] == "quota" and rec["action"] == "restart"
+    assert rec["fault"]["type"] == "QuotaExceeded" and "10000 bytes" in rec["fault"]["text"]
+    assert sup.next_due() == 0                          # restarted at once, per its policy
+    done(sup.run_due())
+    new = sup.by_name["hog"].tid
+    assert new != hog and new in f.live
+    assert sup.by_name["hog"].restarts == 1 and sup.by_name["modest"].restarts == 0
+    f.heap[modest] = 6000                               # 3000 more: within the quota
+    f.t += S.QUOTA_WINDOW_MS
+    done(sup.run_due())
+    assert modest in f.live and f.killed == [hog]

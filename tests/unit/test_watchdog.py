@@ -69,18 +69,17 @@ def test_a_critical_task_that_never_starts_starves_the_wdt():
     run(body, [wd_server({"ghost": 50})])
 
 
-def test_checkin_by_registered_name_survives_restart():
+def test_checkin_by_task_name_survives_restart():
     def worker():
-        yield register("sensor")
         wd = watchdog.client()
         yield from wd.checkin()
         yield sleep(10000)
 
     def body():
-        t1 = yield spawn(worker, name="w1")
+        t1 = yield spawn(worker, name="sensor")
         yield sleep(20)
         yield kill(t1)
-        yield spawn(worker, name="w2")            # new incarnation, same registered name
+        yield spawn(worker, name="sensor")        # new incarnation (new tid), same name
         yield sleep(20)
         st = yield from watchdog.client().status()
         assert st["tasks"]["sensor"][1] > 0

@@ -1,0 +1,55 @@
+# Hardware claims: a pin or a bus held by one task at a time ("pin:GP2", "i2c:0"). A
+# server claims for itself or on behalf of a client; the claim ends when either of the
+# two ends, so a crashed server or client never leaves hardware locked.
+from kernel.errors import Busy, Dead
+from kernel.tcb import const
+
+# The TCB fields and states this part uses (kernel/tcb.py has them all; a test checks
+# these agree with it): private consts, which MicroPython folds into the code.
+_TID = const(0)
+
+
+class Resources:
+    def __init__(self):
+        self._claims = {}           # key -> (holder tid, tid of the task that claimed)
+
+    def _holder(self, key):
+        c = self._claims.get(key)
+        if c is not None and self._task(c[0]) is not None and self._task(c[1]) is not None:
+            return c[0]
+        return None
+
+    def _sys_claim(self, t, sc):
+        key, who = sc.a, sc.b
+        who = t[_TID] if who is None else who
+        if type(key) is not str or self._task(who) is None:
+            self._fail(t, Dead(who) if type(key) is str else TypeError("claim: key must be a str"))
+            return None
+        cur = self._holder(key)
+        if cur is not None and cur != who:
+            self._fail(t, Busy("%s is held by task %d" % (key, cur)))
+            return None
+        self._claims[key] = (who, t[_TID])
+        return None
+
+    def _sys_release(self, t, sc):
+        key, who = sc.a, sc.b
+        me = t[_TID]
+        if key is None:
+            self._drop_claims(me)
+            return True
+        c = self._claims.get(key)
+        if c is not None and c[0] == (me if who is None else who) and me in c:
+            del self._claims[key]
+            return True
+        return False
+
+    def _drop_claims(self, tid):
+        if self._claims:
+            for key in [k for k, c in self._claims.items() if tid in c]:
+                del self._claims[key]
+
+    def claims(self, who=None):
+        # Keys held by who (or every live claim), sorted.
+        return sorted(k for k in list(self._claims) if self._holder(k) is not None
+                      and (who is None or self._claims[k][0] == who))

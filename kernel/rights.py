@@ -1,0 +1,97 @@
+# The one door: every privileged act is a system call checked here against the caller's
+# rights, set at spawn (the system image says which tasks are privileged: the supervisor
+# and the console). Without the right the call fails with Denied.
+#
+#   kill        another task (a task may always end itself)
+#   spawn       a child never gets more than its parent: caps a subset of the parent's,
+#               priority at most the parent's, privileged only from privileged
+#   info        another task's record, the task table, faults and trace
+#   stop        the kernel
+from kernel.errors import Dead, Denied
+from kernel.tcb import BLOCKED, NPRIO, const
+from kernel.trace import EV_KILL
+
+# The TCB fields and states this part uses (kernel/tcb.py has them all; a test checks
+# these agree with it): private consts, which MicroPython folds into the code.
+_TID = const(0)
+_X_PRIVILEGED = const(2)
+_PRIO = const(4)
+_CAPS = const(13)
+_EXTRA = const(14)
+
+
+class Rights:
+    def _privileged(self, t):
+        x = t[_EXTRA]
+        return x is not None and x[_X_PRIVILEGED]
+
+    def _denied(self, t, what):
+        self._fail(t, Denied(what))
+        return None
+
+    def _sys_kill(self, t, sc):
+        target = self._task(sc.a)
+        if target is None:
+            self._fail(t, Dead(sc.a))
+            return None
+        if target is not t and not self._privileged(t):
+            return self._denied(t, "kill %s: not privileged" % (sc.a,))
+        self._close(target)
+        self._end(target, "killed", EV_KILL)
+        return BLOCKED if target is t else None
+
+    def _sys_spawn(self, t, sc):
+        name, prio, mailbox, caps, privileged, measure = sc.c
+        mine = t[_CAPS]
+        if prio is None:
+            prio = t[_PRIO]
+        if type(prio) is int and 0 <= prio < NPRIO and prio > t[_PRIO]:
+            return self._denied(t, "spawn at priority %d above its parent's %d" % (prio, t[_PRIO]))
+        if privileged and not self._privileged(t):
+            return self._denied(t, "spawn privileged from an unprivileged task")
+        if caps is None:
+            caps = mine                        # the parent's rights, no more
+        elif mine is not None:
+            try:
+                wider = [c for c in caps if c not in mine]
+            except Exception:                  # caps is not a collection: refused below
+                wider = None
+            if wider:
+                return self._denied(t, "spawn with rights its parent lacks: %r" % (wider[0],))
+        try:
+            return self.spawn(sc.a, *sc.b, name=name, prio=prio, mailbox=mailbox, caps=caps,
+                              privileged=privileged, measure=measure)
+        except (TypeError, ValueError, MemoryError) as e:
+            self._fail(t, e)
+            return None
+
+    def _sys_info(self, t, sc):
+        what, arg = sc.a, sc.b
+        if what == "stats":
+            return self.stats()
+        if what == "name":
+            return self.name_of(arg)
+        if what == "task" and arg == t[_TID]:
+            return self._info(t)
+        if not self._privileged(t):
+            return self._denied(t, "info %r: not privileged" % (what,))
+        try:
+            if what == "task":
+                return self.task_info(arg)
+            if what == "next":
+                return self.next_task(arg)
+            if what == "faults":
+                return self.faults(arg)
+            if what == "trace":
+                return self.named_trace(arg)
+        except (Dead, TypeError, ValueError) as e:
+            self._fail(t, e)
+            return None
+        self._fail(t, ValueError("info: unknown %r" % (what,)))
+        return None
+
+    def _sys_stop(self, t, sc):
+        if not self._privileged(t):
+            return self._denied(t, "stop: not privileged")
+        self._stop = True
+        return None
