@@ -5,7 +5,7 @@
 #   kill        another task (a task may always end itself)
 #   spawn       a child never gets more than its parent: caps a subset of the parent's,
 #               priority at most the parent's, privileged only from privileged
-#   info        another task's record, the task table, faults and trace
+#   info        another task's record, the task table, faults, trace and claims
 #   stop        the kernel
 from kernel.errors import Dead, Denied
 from kernel.tcb import BLOCKED, NPRIO, const
@@ -84,6 +84,8 @@ class Rights:
                 return self.faults(arg)
             if what == "trace":
                 return self.named_trace(arg)
+            if what == "claims":
+                return self.claims(arg)
         except (Dead, TypeError, ValueError) as e:
             self._fail(t, e)
             return None

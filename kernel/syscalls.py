@@ -187,6 +187,7 @@ def info(what, arg=None):
     #                   or None: the task table a record at a time (privileged)
     #   "faults", n     the last n fault records (privileged)
     #   "trace", n      the last n trace events, with the tasks' names (privileged)
+    #   "claims", tid   the hardware keys tid holds (None: every claim) (privileged)
     #   "stats"         counters of the whole system
     #   "name", tid     a task's name (None once it is long gone)
     _info.a = what

@@ -223,3 +223,19 @@ def test_quiet_console_neither_reads_nor_writes_but_serves_ipc():
         r = yield call(srv, ("run",))
         assert r[0] == "err" and r[1] == "badreq"
     run(body, [server(log.main), server(console.main, io, True, True, 5, name="console", privileged=True)])
+
+
+def test_without_the_privileged_right_the_console_is_denied_not_broken():
+    io = FakeIO()
+
+    def body():
+        c = console.client()
+        out = yield from c.run("ps")
+        assert out.startswith("error: Denied"), out
+        assert "Denied" in (yield from c.run("kill log"))
+        assert "Denied" in (yield from c.run("stop"))
+        (r,) = replies((yield from c.json(console.PREFIX + '{"id": 2, "cmd": "ps"}')))
+        assert r["id"] == 2 and r["ok"] is False and "Denied" in r["error"], r
+        assert "commands:" in (yield from c.run("help"))       # and it keeps serving
+        assert (yield lookup("log"))                            # nothing was killed
+    run(body, [server(log.main), server(console.main, io, True, True, 5, name="console")])
