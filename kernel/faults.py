@@ -4,33 +4,11 @@
 # waited on the task learns at once (Dead, monitor "down"), and its hardware claims end.
 from kernel import port
 from kernel.errors import Dead
-from kernel.tcb import BLOCKED, TID_MASK, const
+from kernel.tcb import (
+    BLOCKED, CALL_HELD, CALL_ID, CALL_QUEUED, CORO, DEAD, EXTRA, GEN_LIMIT, LOOKUP,
+    MBOX, MBOX_COUNT, MBOX_HEAD, NAME, RUN, SLICES, SLOT_BITS, SLOT_MASK, STATE, TID,
+    TID_MASK, TIMER_POS, WAITS_ON, WAIT_ROOM, X_WATCHERS, const)
 from kernel.trace import EV_EXIT, EV_FAULT, EV_KILL
-
-# The TCB fields and states this part uses (kernel/tcb.py has them all; a test checks
-# these agree with it): private consts, which MicroPython folds into the code.
-_TID = const(0)
-_X_WATCHERS = const(0)
-_NAME = const(1)
-_CORO = const(2)
-_RUN = const(2)
-_STATE = const(3)
-_CALL_QUEUED = const(4)
-_CALL_HELD = const(5)
-_WAITS_ON = const(6)
-_LOOKUP = const(7)
-_WAIT_ROOM = const(8)
-_DEAD = const(9)
-_TIMER_POS = const(9)
-_MBOX_HEAD = const(10)
-_SLOT_BITS = const(10)
-_MBOX_COUNT = const(11)
-_EXTRA = const(14)
-_SLICES = const(17)
-_CALL_ID = const(23)
-_MBOX = const(24)
-_SLOT_MASK = const(1023)
-_GEN_LIMIT = const(1024)
 
 ticks_ms = port.ticks_ms
 
@@ -68,7 +46,7 @@ class Faults:
     def _close(self, t):
         # Run the task's finally blocks (it is suspended at a yield, never mid-slice);
         # a task that misbehaves while closing is ended all the same.
-        g = t[_CORO]
+        g = t[CORO]
         if g is not None:
             try:
                 g.close()
@@ -104,35 +82,35 @@ class Faults:
                 pass
 
     def _record_fault(self, t, kind, text, tb):
-        name = t[_NAME]
+        name = t[NAME]
         self._fault_counts[name] = self._fault_counts.get(name, 0) + 1
-        rec = {"tid": t[_TID], "name": name, "type": kind, "text": text,
+        rec = {"tid": t[TID], "name": name, "type": kind, "text": text,
                "traceback": tb, "ticks_ms": ticks_ms()}
         self._faults.append(rec)
         if len(self._faults) > _FAULT_LOG:
             self._faults.pop(0)
 
     def _end(self, t, reason, ev):
-        tid = t[_TID]
-        if t[_STATE] == _DEAD:
+        tid = t[TID]
+        if t[STATE] == DEAD:
             return
         i = self._gone_i                       # its name, for traces that outlive it
         self._gone[i] = tid
-        self._gone[i + 1] = t[_NAME]
+        self._gone[i + 1] = t[NAME]
         self._gone_i = (i + 2) % len(self._gone)
-        st = t[_STATE]
-        t[_STATE] = _DEAD
-        t[_CORO] = None
-        self._dead_slices += t[_SLICES] + (st == _RUN)
-        if t[_TIMER_POS] >= 0:
+        st = t[STATE]
+        t[STATE] = DEAD
+        t[CORO] = None
+        self._dead_slices += t[SLICES] + (st == RUN)
+        if t[TIMER_POS] >= 0:
             self._timer_del(t)
-        if st == _LOOKUP:
-            waiters = self._name_waiters.get(t[_WAITS_ON])
+        if st == LOOKUP:
+            waiters = self._name_waiters.get(t[WAITS_ON])
             if waiters and t in waiters:
                 waiters.remove(t)
-        slot = tid & _SLOT_MASK
-        g = (tid >> _SLOT_BITS) + 1
-        self._slots[slot] = g if g < _GEN_LIMIT else 1
+        slot = tid & SLOT_MASK
+        g = (tid >> SLOT_BITS) + 1
+        self._slots[slot] = g if g < GEN_LIMIT else 1
         self._free.append(slot)
         for name in [n for n, v in self._names.items() if v == tid]:
             del self._names[name]
@@ -140,26 +118,26 @@ class Faults:
         self._tr.log(ev, tid, 0)
         # Callers whose message waits in our mailbox, callers waiting for our reply and
         # senders waiting for room learn at once that we are gone.
-        n = t[_MBOX_COUNT]
-        cap = (len(t) - _MBOX) >> 1
+        n = t[MBOX_COUNT]
+        cap = (len(t) - MBOX) >> 1
         for k in range(n):
-            i = _MBOX + 2 * ((t[_MBOX_HEAD] + k) % cap)
+            i = MBOX + 2 * ((t[MBOX_HEAD] + k) % cap)
             s = t[i]
             if s is not None and s < 0:
                 c = self._task(~s & TID_MASK)
-                if c is not None and c[_STATE] == _CALL_QUEUED and c[_CALL_ID] == ~s:
+                if c is not None and c[STATE] == CALL_QUEUED and c[CALL_ID] == ~s:
                     self._wake_fail(c, Dead(tid))
             t[i] = t[i + 1] = None
-        t[_MBOX_COUNT] = 0
+        t[MBOX_COUNT] = 0
         for c in self._slots:
-            if type(c) is list and c[_STATE] == _CALL_HELD and c[_WAITS_ON] == tid:
+            if type(c) is list and c[STATE] == CALL_HELD and c[WAITS_ON] == tid:
                 self._wake_fail(c, Dead(tid))
         self._room_gone(t, Dead)
-        x = t[_EXTRA]
-        if x is not None and x[_X_WATCHERS]:
+        x = t[EXTRA]
+        if x is not None and x[X_WATCHERS]:
             msg = ("down", tid, reason)
-            for w in x[_X_WATCHERS]:
+            for w in x[X_WATCHERS]:
                 d = self._task(w)
                 if d is not None:
                     self._post(d, msg)
-        t[_EXTRA] = None
+        t[EXTRA] = None

@@ -5,38 +5,11 @@
 from kernel import port
 from kernel.errors import Dead
 from kernel.trace import PEER_EVENTS
-from kernel.tcb import STATE_NAMES, const
-
-# The TCB fields and states this part uses (kernel/tcb.py has them all; a test checks
-# these agree with it): private consts, which MicroPython folds into the code.
-_TID = const(0)
-_NAME = const(1)
-_X_PRIVILEGED = const(2)
-_RECV = const(3)
-_STATE = const(3)
-_X_BASE_PRIO = const(3)
-_CALL_QUEUED = const(4)
-_PRIO = const(4)
-_CALL_HELD = const(5)
-_SLEEP = const(6)
-_WAITS_ON = const(6)
-_LOOKUP = const(7)
-_DEADLINE = const(8)
-_WAIT_ROOM = const(8)
-_TIMER_POS = const(9)
-_MBOX_COUNT = const(11)
-_NOTES = const(12)
-_CAPS = const(13)
-_EXTRA = const(14)
-_MSGS_IN = const(15)
-_MSGS_OUT = const(16)
-_SLICES = const(17)
-_CPU_US = const(18)
-_CPU_S = const(19)
-_MAX_SLICE = const(20)
-_HEAP_B = const(21)
-_HEAP_MB = const(22)
-_MBOX = const(24)
+from kernel.tcb import (
+    CALL_HELD, CALL_QUEUED, CAPS, CPU_S, CPU_US, DEADLINE, EXTRA, HEAP_B, HEAP_MB,
+    LOOKUP, MAX_SLICE, MBOX, MBOX_COUNT, MSGS_IN, MSGS_OUT, NAME, NOTES, PRIO, RECV,
+    SLEEP, SLICES, STATE, STATE_NAMES, TID, TIMER_POS, WAITS_ON, WAIT_ROOM, X_BASE_PRIO,
+    X_PRIVILEGED)
 
 ticks_ms = port.ticks_ms
 ticks_diff = port.ticks_diff
@@ -45,7 +18,7 @@ ticks_diff = port.ticks_diff
 class Inspect:
     def tasks(self):
         # tids of the live tasks, in slot order.
-        return [t[_TID] for t in self._slots if type(t) is list]
+        return [t[TID] for t in self._slots if type(t) is list]
 
     def task_info(self, tid):
         t = self._task(tid)
@@ -55,31 +28,31 @@ class Inspect:
 
     def _info(self, t, slim=False):
         # slim: only what ps shows (cheaper: no name search, fewer keys).
-        st = t[_STATE]
-        w = t[_WAITS_ON]
-        if st == _CALL_QUEUED or st == _WAIT_ROOM:
+        st = t[STATE]
+        w = t[WAITS_ON]
+        if st == CALL_QUEUED or st == WAIT_ROOM:
             waits = "send %d" % w
-        elif st == _CALL_HELD:
+        elif st == CALL_HELD:
             waits = "reply %d" % w
-        elif st == _LOOKUP:
+        elif st == LOOKUP:
             waits = "name %s" % w
-        elif st == _RECV:
-            waits = "msg" if t[_TIMER_POS] < 0 else "msg %dms" % max(0, ticks_diff(t[_DEADLINE], ticks_ms()))
-        elif st == _SLEEP:
-            waits = "%dms" % max(0, ticks_diff(t[_DEADLINE], ticks_ms()))
+        elif st == RECV:
+            waits = "msg" if t[TIMER_POS] < 0 else "msg %dms" % max(0, ticks_diff(t[DEADLINE], ticks_ms()))
+        elif st == SLEEP:
+            waits = "%dms" % max(0, ticks_diff(t[DEADLINE], ticks_ms()))
         else:
             waits = ""
-        r = {"tid": t[_TID], "name": t[_NAME], "state": STATE_NAMES[st], "waits": waits,
-             "prio": t[_PRIO], "mbox": t[_MBOX_COUNT], "mbox_cap": (len(t) - _MBOX) >> 1,
-             "cpu_us": t[_CPU_S] * 1000000 + t[_CPU_US], "heap": t[_HEAP_MB] * 0x100000 + t[_HEAP_B],
-             "faults": self._fault_counts.get(t[_NAME], 0)}
+        r = {"tid": t[TID], "name": t[NAME], "state": STATE_NAMES[st], "waits": waits,
+             "prio": t[PRIO], "mbox": t[MBOX_COUNT], "mbox_cap": (len(t) - MBOX) >> 1,
+             "cpu_us": t[CPU_S] * 1000000 + t[CPU_US], "heap": t[HEAP_MB] * 0x100000 + t[HEAP_B],
+             "faults": self._fault_counts.get(t[NAME], 0)}
         if not slim:
-            x = t[_EXTRA]
-            r.update({"notes": t[_NOTES], "msgs_in": t[_MSGS_IN], "msgs_out": t[_MSGS_OUT],
-                      "slices": t[_SLICES], "max_slice_us": t[_MAX_SLICE],
-                      "base_prio": x[_X_BASE_PRIO] if x is not None and x[_X_BASE_PRIO] is not None else t[_PRIO],
-                      "privileged": bool(x is not None and x[_X_PRIVILEGED]), "caps": t[_CAPS],
-                      "names": [n for n, v in self._names.items() if v == t[_TID]]})
+            x = t[EXTRA]
+            r.update({"notes": t[NOTES], "msgs_in": t[MSGS_IN], "msgs_out": t[MSGS_OUT],
+                      "slices": t[SLICES], "max_slice_us": t[MAX_SLICE],
+                      "base_prio": x[X_BASE_PRIO] if x is not None and x[X_BASE_PRIO] is not None else t[PRIO],
+                      "privileged": bool(x is not None and x[X_PRIVILEGED]), "caps": t[CAPS],
+                      "names": [n for n, v in self._names.items() if v == t[TID]]})
         return r
 
     def iter_info(self, slim=False):
@@ -104,7 +77,7 @@ class Inspect:
         # The name of task tid: live, or among the last few to end; else None.
         t = self._task(tid)
         if t is not None:
-            return t[_NAME]
+            return t[NAME]
         g = self._gone
         for i in range(0, len(g), 2):
             if g[i] == tid:
@@ -132,7 +105,7 @@ class Inspect:
         return {
             "uptime_ms": ticks_diff(ticks_ms(), self._started),
             "tasks": len(self._slots) - len(self._free),
-            "switches": self._dead_slices + sum(t[_SLICES] for t in self._slots if type(t) is list),
+            "switches": self._dead_slices + sum(t[SLICES] for t in self._slots if type(t) is list),
             "idle_ms": self._idle_us // 1000,
             "gc_runs": self._gc_runs,
             "faults": sum(self._fault_counts.values()),
@@ -148,4 +121,4 @@ class Inspect:
 
     def current(self):
         # tid of the task being run, or None between slices.
-        return self._cur[_TID] if self._cur is not None else None
+        return self._cur[TID] if self._cur is not None else None

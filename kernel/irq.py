@@ -2,12 +2,8 @@
 # writes (tid, bits) into a preallocated ring, which the scheduler drains into
 # notifications. A task gets a Handle for its handlers from the `handle` system call.
 from kernel.errors import Dead
-from kernel.tcb import const
+from kernel.tcb import TID, const
 from kernel.trace import EV_IRQ_LOST
-
-# The TCB fields and states this part uses (kernel/tcb.py has them all; a test checks
-# these agree with it): private consts, which MicroPython folds into the code.
-_TID = const(0)
 
 _IRQ_RING = const(32)                    # power of two
 
@@ -39,7 +35,7 @@ class Irq:
     def _sys_handle(self, t, sc):
         # For the caller itself, or for a task it may notify (checked now, once).
         if sc.b is None:
-            return Handle(self, t[_TID], sc.a)
+            return Handle(self, t[TID], sc.a)
         return None if self._deliverable(t, sc.b) is None else Handle(self, sc.b, sc.a)
 
     def irq_notify(self, tid, bits):

@@ -2,11 +2,7 @@
 # server claims for itself or on behalf of a client; the claim ends when either of the
 # two ends, so a crashed server or client never leaves hardware locked.
 from kernel.errors import Busy, Dead
-from kernel.tcb import const
-
-# The TCB fields and states this part uses (kernel/tcb.py has them all; a test checks
-# these agree with it): private consts, which MicroPython folds into the code.
-_TID = const(0)
+from kernel.tcb import TID
 
 
 class Resources:
@@ -21,7 +17,7 @@ class Resources:
 
     def _sys_claim(self, t, sc):
         key, who = sc.a, sc.b
-        who = t[_TID] if who is None else who
+        who = t[TID] if who is None else who
         if type(key) is not str or self._task(who) is None:
             self._fail(t, Dead(who) if type(key) is str else TypeError("claim: key must be a str"))
             return None
@@ -29,12 +25,12 @@ class Resources:
         if cur is not None and cur != who:
             self._fail(t, Busy("%s is held by task %d" % (key, cur)))
             return None
-        self._claims[key] = (who, t[_TID])
+        self._claims[key] = (who, t[TID])
         return None
 
     def _sys_release(self, t, sc):
         key, who = sc.a, sc.b
-        me = t[_TID]
+        me = t[TID]
         if key is None:
             self._drop_claims(me)
             return True

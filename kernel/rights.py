@@ -8,22 +8,14 @@
 #   info        another task's record, the task table, faults, trace and claims
 #   stop        the kernel
 from kernel.errors import Dead, Denied
-from kernel.tcb import BLOCKED, NPRIO, const
+from kernel.tcb import BLOCKED, CAPS, EXTRA, NPRIO, PRIO, TID, X_PRIVILEGED
 from kernel.trace import EV_KILL
-
-# The TCB fields and states this part uses (kernel/tcb.py has them all; a test checks
-# these agree with it): private consts, which MicroPython folds into the code.
-_TID = const(0)
-_X_PRIVILEGED = const(2)
-_PRIO = const(4)
-_CAPS = const(13)
-_EXTRA = const(14)
 
 
 class Rights:
     def _privileged(self, t):
-        x = t[_EXTRA]
-        return x is not None and x[_X_PRIVILEGED]
+        x = t[EXTRA]
+        return x is not None and x[X_PRIVILEGED]
 
     def _denied(self, t, what):
         self._fail(t, Denied(what))
@@ -42,11 +34,11 @@ class Rights:
 
     def _sys_spawn(self, t, sc):
         name, prio, mailbox, caps, privileged, measure = sc.c
-        mine = t[_CAPS]
+        mine = t[CAPS]
         if prio is None:
-            prio = t[_PRIO]
-        if type(prio) is int and 0 <= prio < NPRIO and prio > t[_PRIO]:
-            return self._denied(t, "spawn at priority %d above its parent's %d" % (prio, t[_PRIO]))
+            prio = t[PRIO]
+        if type(prio) is int and 0 <= prio < NPRIO and prio > t[PRIO]:
+            return self._denied(t, "spawn at priority %d above its parent's %d" % (prio, t[PRIO]))
         if privileged and not self._privileged(t):
             return self._denied(t, "spawn privileged from an unprivileged task")
         if caps is None:
@@ -71,7 +63,7 @@ class Rights:
             return self.stats()
         if what == "name":
             return self.name_of(arg)
-        if what == "task" and arg == t[_TID]:
+        if what == "task" and arg == t[TID]:
             return self._info(t)
         if not self._privileged(t):
             return self._denied(t, "info %r: not privileged" % (what,))

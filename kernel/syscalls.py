@@ -2,37 +2,15 @@
 # tasks) the object these functions return; the kernel performs it and resumes the task
 # with the result, or throws an IPCError into it.
 #
-# Each kind of call has one preallocated object that the function fills in and returns,
-# so the common calls allocate nothing. That is safe because a task yields the object at
-# once and the kernel reads it before any other task runs: always write
-# `yield call(...)`, never keep a syscall object for later.
-try:
-    from micropython import const
-except ImportError:  # CPython
+# Each kind of call has one preallocated object (the function's _sc default) that the
+# function fills in and returns, so the common calls allocate nothing. That is safe
+# because a task yields the object at once and the kernel reads it before any other task
+# runs: always write `yield call(...)`, never keep a syscall object for later.
+from kernel.port import micropython
 
-    def const(x):
-        return x
-
-
-OP_PASS = const(0)
-OP_SLEEP = const(1)
-OP_SELF = const(2)
-OP_EXIT = const(3)
-OP_SEND = const(4)
-OP_RECV = const(5)
-OP_CALL = const(6)
-OP_REPLY = const(7)
-OP_NOTIFY = const(8)
-OP_REGISTER = const(9)
-OP_LOOKUP = const(10)
-OP_MONITOR = const(11)
-OP_KILL = const(12)
-OP_SPAWN = const(13)
-OP_INFO = const(14)
-OP_STOP = const(15)
-OP_HANDLE = const(16)
-OP_CLAIM = const(17)
-OP_RELEASE = const(18)
+(OP_PASS, OP_SLEEP, OP_SELF, OP_EXIT, OP_SEND, OP_RECV, OP_CALL, OP_REPLY, OP_NOTIFY,
+ OP_REGISTER, OP_LOOKUP, OP_MONITOR, OP_KILL, OP_SPAWN, OP_INFO, OP_STOP, OP_HANDLE,
+ OP_CLAIM, OP_RELEASE) = range(19)
 
 # The kernel serves op n with its method "_sys_" + NAMES[n] (kernel/sched.py).
 NAMES = ("pass", "sleep", "self", "exit", "send", "recv", "call", "reply", "notify",
@@ -58,114 +36,100 @@ class Syscall:
         return "<syscall %s>" % NAMES[self.op]
 
 
-_pass = Syscall(OP_PASS)
-_sleep = Syscall(OP_SLEEP)
-_self = Syscall(OP_SELF)
-_exit = Syscall(OP_EXIT)
-_send = Syscall(OP_SEND)
-_recv = Syscall(OP_RECV)
-_call = Syscall(OP_CALL)
-_reply = Syscall(OP_REPLY)
-_notify = Syscall(OP_NOTIFY)
-_register = Syscall(OP_REGISTER)
-_lookup = Syscall(OP_LOOKUP)
-_monitor = Syscall(OP_MONITOR)
-_kill = Syscall(OP_KILL)
-_info = Syscall(OP_INFO)
-_stop = Syscall(OP_STOP)
-_claim = Syscall(OP_CLAIM)
-_release = Syscall(OP_RELEASE)
 
 
-def pass_():
+def pass_(_sc=Syscall(OP_PASS)):
     # Give up the CPU; the task stays ready and runs again after the others.
-    return _pass
+    return _sc
 
 
-def sleep(ms):
+def sleep(ms, _sc=Syscall(OP_SLEEP)):
     # Block for at least ms milliseconds.
-    _sleep.a = ms
-    return _sleep
+    _sc.a = ms
+    return _sc
 
 
-def self_():
+def self_(_sc=Syscall(OP_SELF)):
     # The calling task's own tid.
-    return _self
+    return _sc
 
 
-def exit():
+def exit(_sc=Syscall(OP_EXIT)):
     # End the calling task normally (monitors see reason "normal").
-    return _exit
+    return _sc
 
 
-def send(dst, msg, timeout=0):
+def send(dst, msg, timeout=0, _sc=Syscall(OP_SEND)):
     # Queue msg in dst's mailbox. A full mailbox raises Full at once (timeout=0), or is
     # waited on for room up to timeout ms (None: as long as it takes), then Full. Also
     # raises Dead or Denied.
-    _send.a = dst
-    _send.b = msg
-    _send.c = timeout
-    return _send
+    _sc.a = dst
+    _sc.b = msg
+    _sc.c = timeout
+    return _sc
 
 
-def recv(timeout=None):
+@micropython.native
+def recv(timeout=None, _sc=Syscall(OP_RECV)):
     # Wait for a message: returns (sender, msg). Pending notifications come first as
     # (KERNEL, bits). A call's sender is its call id, which reply() takes; the caller's
     # tid is client(sender) (kernel/tcb.py). timeout in ms (0 polls); raises Timeout.
-    _recv.a = timeout
-    return _recv
+    _sc.a = timeout
+    return _sc
 
 
-def call(dst, msg, timeout=None):
+@micropython.native
+def call(dst, msg, timeout=None, _sc=Syscall(OP_CALL)):
     # Send msg and wait for dst's reply; returns the reply. Raises Dead if dst ends
     # before replying, Timeout, Full or Denied.
-    _call.a = dst
-    _call.b = msg
-    _call.c = timeout
-    return _call
+    _sc.a = dst
+    _sc.b = msg
+    _sc.c = timeout
+    return _sc
 
 
-def reply(sender, msg):
+@micropython.native
+def reply(sender, msg, _sc=Syscall(OP_REPLY)):
     # Answer the call received as sender (its call id). Returns True if that call was
     # still waiting, False if it had timed out or its caller died: a late reply never
     # reaches a later call (the server carries on either way).
-    _reply.a = sender
-    _reply.b = msg
-    return _reply
+    _sc.a = sender
+    _sc.b = msg
+    return _sc
 
 
-def notify(dst, bits):
+def notify(dst, bits, _sc=Syscall(OP_NOTIFY)):
     # OR bits into dst's pending notifications; they reach dst's recv coalesced.
-    _notify.a = dst
-    _notify.b = bits
-    return _notify
+    _sc.a = dst
+    _sc.b = bits
+    return _sc
 
 
-def register(name):
+def register(name, _sc=Syscall(OP_REGISTER)):
     # Publish the calling task under name; lookup(name) then finds it.
-    _register.a = name
-    return _register
+    _sc.a = name
+    return _sc
 
 
-def lookup(name, timeout=None):
+def lookup(name, timeout=None, _sc=Syscall(OP_LOOKUP)):
     # The tid registered under name, waiting until it exists (or Timeout).
-    _lookup.a = name
-    _lookup.b = timeout
-    return _lookup
+    _sc.a = name
+    _sc.b = timeout
+    return _sc
 
 
-def monitor(tid):
+def monitor(tid, _sc=Syscall(OP_MONITOR)):
     # When tid ends, receive (KERNEL, ("down", tid, reason)). If tid is already gone
     # the message arrives at once with reason "noproc".
-    _monitor.a = tid
-    return _monitor
+    _sc.a = tid
+    return _sc
 
 
-def kill(tid):
+def kill(tid, _sc=Syscall(OP_KILL)):
     # End a task (reason "killed"); its blocked callers get Dead. Another task than
     # oneself only with the privileged right, else Denied.
-    _kill.a = tid
-    return _kill
+    _sc.a = tid
+    return _sc
 
 
 def spawn(fn, *args, name=None, prio=None, mailbox=8, caps=None, privileged=False, measure=False):
@@ -180,7 +144,7 @@ def spawn(fn, *args, name=None, prio=None, mailbox=8, caps=None, privileged=Fals
     return sc
 
 
-def info(what, arg=None):
+def info(what, arg=None, _sc=Syscall(OP_INFO)):
     # What the kernel can tell (kernel/inspect.py, kernel/rights.py):
     #   "task", tid     that task's record (another's only with the privileged right)
     #   "next", cursor  the next live task after cursor (start with 0): (cursor, record)
@@ -190,15 +154,15 @@ def info(what, arg=None):
     #   "claims", tid   the hardware keys tid holds (None: every claim) (privileged)
     #   "stats"         counters of the whole system
     #   "name", tid     a task's name (None once it is long gone)
-    _info.a = what
-    _info.b = arg
-    return _info
+    _sc.a = what
+    _sc.b = arg
+    return _sc
 
 
-def stop():
+def stop(_sc=Syscall(OP_STOP)):
     # Stop the kernel after this slice: run() returns "stopped", every task kept
     # (privileged).
-    return _stop
+    return _sc
 
 
 def handle(bits, dst=None):
@@ -211,18 +175,18 @@ def handle(bits, dst=None):
     return sc
 
 
-def claim(key, who=None):
+def claim(key, who=None, _sc=Syscall(OP_CLAIM)):
     # Take the hardware `key` ("pin:GP2", "i2c:0") for task `who` (default: the
     # caller), on the caller's behalf; raises Busy when another live task holds it.
     # The claim ends with either task.
-    _claim.a = key
-    _claim.b = who
-    return _claim
+    _sc.a = key
+    _sc.b = who
+    return _sc
 
 
-def release(key=None, who=None):
+def release(key=None, who=None, _sc=Syscall(OP_RELEASE)):
     # Give key back (True if `who`, default the caller, held it); key None: every claim
     # the caller made or holds.
-    _release.a = key
-    _release.b = who
-    return _release
+    _sc.a = key
+    _sc.b = who
+    return _sc

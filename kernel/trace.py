@@ -3,26 +3,8 @@
 # The scheduler writes call/reply entries inline (same layout) for speed.
 from kernel import port
 
-try:
-    from micropython import const
-except ImportError:  # CPython
-
-    def const(x):
-        return x
-
-
-EV_SPAWN = const(1)
-EV_SEND = const(2)
-EV_RECV = const(3)
-EV_CALL = const(4)
-EV_REPLY = const(5)
-EV_NOTIFY = const(6)
-EV_FAULT = const(7)
-EV_EXIT = const(8)
-EV_KILL = const(9)
-EV_TIMEOUT = const(10)
-EV_SLOW = const(11)
-EV_IRQ_LOST = const(12)
+(EV_SPAWN, EV_SEND, EV_RECV, EV_CALL, EV_REPLY, EV_NOTIFY, EV_FAULT, EV_EXIT, EV_KILL,
+ EV_TIMEOUT, EV_SLOW, EV_IRQ_LOST) = range(1, 13)
 
 EVENT_NAMES = ("", "spawn", "send", "recv", "call", "reply", "notify", "fault", "exit",
                "kill", "timeout", "slow", "irq-lost")

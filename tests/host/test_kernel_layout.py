@@ -18,7 +18,7 @@ def test_every_part_agrees_with_the_layout():
                     and type(getattr(tcb, public)) is int:
                 assert value == getattr(tcb, public), (mod.__name__, name, value, getattr(tcb, public))
                 checked += 1
-    assert checked > 100, checked
+    assert checked > 60, checked
 
 
 def test_every_private_name_a_part_uses_is_defined_there():
