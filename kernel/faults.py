@@ -7,7 +7,7 @@ from kernel.errors import Dead
 from kernel.tcb import (
     BLOCKED, CALL_HELD, CALL_ID, CALL_QUEUED, CORO, DEAD, EXTRA, GEN_LIMIT, LOOKUP,
     MBOX, MBOX_COUNT, MBOX_HEAD, NAME, RUN, SLICES, SLOT_BITS, SLOT_MASK, STATE, TID,
-    TID_MASK, TIMER_POS, WAITS_ON, WAIT_ROOM, X_WATCHERS, const)
+    TID_MASK, TIMER_POS, WAITS_ON, X_WATCHERS, const)
 from kernel.trace import EV_EXIT, EV_FAULT, EV_KILL
 
 ticks_ms = port.ticks_ms

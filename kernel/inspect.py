@@ -6,13 +6,16 @@ from kernel import port
 from kernel.errors import Dead
 from kernel.trace import PEER_EVENTS
 from kernel.tcb import (
-    CALL_HELD, CALL_QUEUED, CAPS, CPU_S, CPU_US, DEADLINE, EXTRA, HEAP_B, HEAP_MB,
-    LOOKUP, MAX_SLICE, MBOX, MBOX_COUNT, MSGS_IN, MSGS_OUT, NAME, NOTES, PRIO, RECV,
-    SLEEP, SLICES, STATE, STATE_NAMES, TID, TIMER_POS, WAITS_ON, WAIT_ROOM, X_BASE_PRIO,
-    X_PRIVILEGED)
+    CAPS, CPU_S, CPU_US, DEADLINE, EXTRA, HEAP_B, HEAP_MB, MAX_SLICE, MBOX, MBOX_COUNT,
+    MSGS_IN, MSGS_OUT, NAME, NOTES, PRIO, RECV, SLEEP, SLICES, STATE, STATE_NAMES, TID,
+    TIMER_POS, WAITS_ON, X_BASE_PRIO, X_PRIVILEGED)
 
 ticks_ms = port.ticks_ms
 ticks_diff = port.ticks_diff
+
+
+# What a task in each state waits on, as ps shows it (see _info).
+_WAITS = (None, None, None, "msg", "send", "reply", "", "name", "send", None)
 
 
 class Inspect:
@@ -29,19 +32,12 @@ class Inspect:
     def _info(self, t, slim=False):
         # slim: only what ps shows (cheaper: no name search, fewer keys).
         st = t[STATE]
-        w = t[WAITS_ON]
-        if st == CALL_QUEUED or st == WAIT_ROOM:
-            waits = "send %d" % w
-        elif st == CALL_HELD:
-            waits = "reply %d" % w
-        elif st == LOOKUP:
-            waits = "name %s" % w
-        elif st == RECV:
-            waits = "msg" if t[TIMER_POS] < 0 else "msg %dms" % max(0, ticks_diff(t[DEADLINE], ticks_ms()))
-        elif st == SLEEP:
-            waits = "%dms" % max(0, ticks_diff(t[DEADLINE], ticks_ms()))
-        else:
-            waits = ""
+        waits = _WAITS[st]                     # what it waits on, then for how long
+        if waits is not None and st != RECV and st != SLEEP:
+            waits = "%s %s" % (waits, t[WAITS_ON])
+        if t[TIMER_POS] >= 0:
+            waits = ("%s %dms" % (waits, max(0, ticks_diff(t[DEADLINE], ticks_ms())))).lstrip()
+        waits = waits or ""
         r = {"tid": t[TID], "name": t[NAME], "state": STATE_NAMES[st], "waits": waits,
              "prio": t[PRIO], "mbox": t[MBOX_COUNT], "mbox_cap": (len(t) - MBOX) >> 1,
              "cpu_us": t[CPU_S] * 1000000 + t[CPU_US], "heap": t[HEAP_MB] * 0x100000 + t[HEAP_B],

@@ -12,6 +12,11 @@ from kernel.tcb import BLOCKED, CAPS, EXTRA, NPRIO, PRIO, TID, X_PRIVILEGED
 from kernel.trace import EV_KILL
 
 
+# What `info` tells only the privileged: the method of kernel/inspect.py that answers it.
+_PRIVILEGED_INFO = {"task": "task_info", "next": "next_task", "faults": "faults",
+                    "trace": "named_trace", "claims": "claims"}
+
+
 class Rights:
     def _privileged(self, t):
         x = t[EXTRA]
@@ -65,23 +70,16 @@ class Rights:
             return self.name_of(arg)
         if what == "task" and arg == t[TID]:
             return self._info(t)
-        if not self._privileged(t):
-            return self._denied(t, "info %r: not privileged" % (what,))
-        try:
-            if what == "task":
-                return self.task_info(arg)
-            if what == "next":
-                return self.next_task(arg)
-            if what == "faults":
-                return self.faults(arg)
-            if what == "trace":
-                return self.named_trace(arg)
-            if what == "claims":
-                return self.claims(arg)
-        except (Dead, TypeError, ValueError) as e:
-            self._fail(t, e)
-            return None
-        self._fail(t, ValueError("info: unknown %r" % (what,)))
+        f = _PRIVILEGED_INFO.get(what)
+        if f is None:
+            self._fail(t, ValueError("info: unknown %r" % (what,)))
+        elif not self._privileged(t):
+            self._fail(t, Denied("info %r: not privileged" % (what,)))
+        else:
+            try:
+                return getattr(self, f)(arg)
+            except (Dead, TypeError, ValueError) as e:
+                self._fail(t, e)
         return None
 
     def _sys_stop(self, t, sc):

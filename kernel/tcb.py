@@ -16,53 +16,46 @@ except ImportError:  # CPython
         return x
 
 
-# TCB fields
-TID = 0            # this incarnation's tid
-NAME = 1
-CORO = 2           # the generator or coroutine
-STATE = 3
-PRIO = 4           # priority it runs at now (raised while it serves a higher caller)
-VALUE = 5          # value to resume with (or exception, in state THROW)
-WAITS_ON = 6       # what a blocked task waits on (a tid, a name)
-NEXT_READY = 7     # ready-list link
-DEADLINE = 8       # timer deadline (ticks_ms)
-TIMER_POS = 9      # index in the timer heap, -1 if none
-MBOX_HEAD = 10     # mailbox ring head
-MBOX_COUNT = 11    # messages queued
-NOTES = 12         # pending notification bits
-CAPS = 13          # None (unrestricted) or tuple of allowed tids / names
-EXTRA = 14         # None or the rarely used part, kept aside (X_* below)
-MSGS_IN = 15       # messages and calls received
-MSGS_OUT = 16      # messages, calls and replies sent
-SLICES = 17
-CPU_US = 18        # CPU time: microseconds below one second ...
-CPU_S = 19         # ... and whole seconds (keeps both in small-int range)
-MAX_SLICE = 20     # longest slice, us
-HEAP_B = 21        # bytes allocated, below 1 MiB ...
-HEAP_MB = 22       # ... and whole MiB
-CALL_ID = 23       # id of its latest call (see call ids below)
-MBOX = 24          # mailbox ring: (sender, msg) pairs; a call is stored as ~call id
+# TCB fields, in order:
+#   TID         this incarnation's tid
+#   NAME, CORO  its name; the generator or coroutine
+#   STATE       one of the states below
+#   PRIO        priority it runs at now (raised while it serves a higher caller)
+#   VALUE       value to resume with (or exception, in state THROW)
+#   WAITS_ON    what a blocked task waits on (a tid, a name)
+#   NEXT_READY  ready-list link
+#   DEADLINE    timer deadline (ticks_ms);  TIMER_POS: index in the timer heap, -1 if none
+#   MBOX_HEAD, MBOX_COUNT   mailbox ring head, messages queued
+#   NOTES       pending notification bits
+#   CAPS        None (unrestricted) or tuple of allowed tids / names
+#   EXTRA       None or the rarely used part, kept aside (X_* below)
+#   MSGS_IN, MSGS_OUT   messages and calls received; messages, calls and replies sent
+#   SLICES, CPU_US, CPU_S   slices run; CPU time: microseconds below one second, and
+#               whole seconds (keeps both in small-int range)
+#   MAX_SLICE   longest slice, us
+#   HEAP_B, HEAP_MB   bytes allocated: below 1 MiB, and whole MiB
+#   CALL_ID     id of its latest call (see call ids below)
+#   MBOX        mailbox ring: (sender, msg) pairs; a call is stored as ~call id
+(TID, NAME, CORO, STATE, PRIO, VALUE, WAITS_ON, NEXT_READY, DEADLINE, TIMER_POS, MBOX_HEAD,
+ MBOX_COUNT, NOTES, CAPS, EXTRA, MSGS_IN, MSGS_OUT, SLICES, CPU_US, CPU_S, MAX_SLICE, HEAP_B,
+ HEAP_MB, CALL_ID, MBOX) = range(25)
 
-# The EXTRA list
-X_WATCHERS = 0     # tids monitoring this task
-X_KMSGS = 1        # kernel messages waiting (monitor "down")
-X_PRIVILEGED = 2
-X_BASE_PRIO = 3    # its own priority while it runs at a lent one, else None
-X_PENDING = 4      # the message of a send waiting for room (state WAIT_ROOM)
-X_ROOM_WAITERS = 5  # TCBs waiting for room in this task's mailbox
-X_MEASURE = 6      # measure its heap use where that is costly
+# The EXTRA list:
+#   X_WATCHERS      tids monitoring this task
+#   X_KMSGS         kernel messages waiting (monitor "down")
+#   X_PRIVILEGED    the privileged right (kernel/rights.py)
+#   X_BASE_PRIO     its own priority while it runs at a lent one, else None
+#   X_PENDING       the message of a send waiting for room (state WAIT_ROOM)
+#   X_ROOM_WAITERS  TCBs waiting for room in this task's mailbox
+#   X_MEASURE       measure its heap use where that is costly
+(X_WATCHERS, X_KMSGS, X_PRIVILEGED, X_BASE_PRIO, X_PENDING, X_ROOM_WAITERS, X_MEASURE) = range(7)
 
 # Task states. Only READY and THROW tasks sit in the ready lists.
-READY = 0
-THROW = 1          # ready; resume by throwing VALUE into the task
-RUN = 2
-RECV = 3
-CALL_QUEUED = 4    # call made, message queued, the server has not received it yet
-CALL_HELD = 5      # the server received the call, no reply yet
-SLEEP = 6
-LOOKUP = 7
-WAIT_ROOM = 8      # send waiting for room in a full mailbox
-DEAD = 9
+#   THROW        ready; resume by throwing VALUE into the task
+#   CALL_QUEUED  call made, message queued, the server has not received it yet
+#   CALL_HELD    the server received the call, no reply yet
+#   WAIT_ROOM    send waiting for room in a full mailbox
+(READY, THROW, RUN, RECV, CALL_QUEUED, CALL_HELD, SLEEP, LOOKUP, WAIT_ROOM, DEAD) = range(10)
 
 STATE_NAMES = ("ready", "ready", "running", "recv", "send", "reply", "sleep",
                "lookup", "full", "dead")

@@ -101,3 +101,27 @@ if __name__ == "__main__":
             print("\n".join("    " + l for l in run_session(block, d)))
             print()
     sys.exit(0)
+
+
+def python_blocks(section):
+    """The ```python blocks of a README section (by its heading)."""
+    text = (ROOT / "README.md").read_text()
+    body = text.split("\n## " + section + "\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", body, re.S)
+
+
+@pytest.mark.parametrize("runtime", ["micropython", "cpython"])
+def test_the_kernel_example_runs_as_written(runtime, tmp_path):
+    (code,) = python_blocks("The kernel")
+    (tmp_path / "example.py").write_text(code)
+    if runtime == "micropython":
+        cmd = [BIN + "/micropython", "example.py"]
+        env = dict(os.environ, MICROPYPATH=str(ROOT) + os.pathsep + ".frozen")
+    else:
+        cmd = [sys.executable, "example.py"]
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "('echo', 'hi')", r.stdout
+    assert "'name': 'echo'" in lines[1] and "'state': 'recv'" in lines[1], r.stdout
