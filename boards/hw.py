@@ -74,7 +74,7 @@ def pin_id(board, name):
             if n in board.GPIOS:
                 return n
             break
-    raise ValueError("no pin %r on %s" % (name, board.NAME))
+    raise ValueError("no pin %r on %s" % (name[:24], board.NAME))
 
 
 def canonical(board, name):

@@ -2,12 +2,18 @@
 # loop, error replies, and the client helper that applications and HIL tests use.
 #
 # A protocol is a dict  op -> (args, reply, errors)
-#   args:   tuple of (name, type) or (name, type, default); type is int, str, bytes
-#           (bytes or bytearray), bool, list, tuple, dict or None (any value)
+#   args:   tuple of (name, type) or (name, type, default). type is int, str, bytes
+#           (bytes or bytearray), bool, list, tuple, dict or None (any plain value), or a
+#           bounded one: (int, lo, hi), (str, max_len), (bytes, max_len). Unbounded ints are
+#           kept to INT_RANGE, strs to MAX_STR, bytes to MAX_BYTES, so a hostile number or
+#           name cannot overflow a handler or fill the heap.
 #   reply:  a short text saying what a successful reply is
 #   errors: tuple of the error codes the op can return
 # A request is the tuple (op, arg1, arg2, ...). A reply is the value, or
-# ("err", code, text). Errors never cross IPC as exceptions.
+# ("err", code, text). Errors never cross IPC as exceptions. Messages are shared objects,
+# not copies, so checks are by exact type: a subclass or a foreign object could run its
+# own code inside the server (an __eq__ or a str method that raises).
+# Every server also answers ("ping",) with True: the supervisor's liveness check.
 import kernel
 from kernel import recv, reply, call, lookup, Dead, KERNEL, client, port
 
@@ -27,6 +33,8 @@ NO_REPLY = object()    # a handler returns this to answer later with kernel.repl
 
 
 def err(code, text=""):
+    if len(text) > MAX_TEXT:
+        text = text[:MAX_TEXT - 3] + "..."
     return (ERR, code, text)
 
 
@@ -46,16 +54,67 @@ class ServerError(Exception):
 
 
 _BYTES = (bytes, bytearray, memoryview)
+INT_RANGE = (-(1 << 30), (1 << 30) - 1)   # a small int on every port
+MAX_STR = 128
+MAX_BYTES = 4096
+MAX_ITEMS = 32                              # items of a list, tuple or dict argument
+MAX_TEXT = 96                               # characters of an error reply's text
+PING = ((), "True: the server is serving", ())
+
+
+def _plain(v, depth=0):
+    # Only values built of plain types, bounded: what an untyped argument may be.
+    t = type(v)
+    if v is None or t is bool or t is float:
+        return True
+    if t is int:
+        return INT_RANGE[0] <= v <= INT_RANGE[1]
+    if t is str or t is bytes or t is bytearray:
+        return len(v) <= MAX_BYTES
+    if depth > 2 or (t is not tuple and t is not list and t is not dict) or len(v) > MAX_ITEMS:
+        return False
+    if t is dict:
+        for k in v:
+            if not (_plain(k, 3) and _plain(v[k], depth + 1)):
+                return False
+        return True
+    for x in v:
+        if not _plain(x, depth + 1):
+            return False
+    return True
 
 
 def _type_ok(v, ty):
+    # None when v fits ty, else what it must be (text).
+    lim = None
+    if type(ty) is tuple:
+        ty, lim = ty[0], ty[1:]
+    t = type(v)
     if ty is None:
-        return True
-    if ty is bytes:
-        return isinstance(v, _BYTES)
+        return None if _plain(v) else "a plain value (int, str, bytes, tuple, ...)"
     if ty is int:
-        return type(v) is int or type(v) is bool
-    return isinstance(v, ty)
+        lo, hi = lim if lim else INT_RANGE
+        if (t is int or t is bool) and lo <= v <= hi:
+            return None
+        return "an int in %d..%d" % (lo, hi)
+    if ty is bytes:
+        ok = t is bytes or t is bytearray
+        n = lim[0] if lim else MAX_BYTES
+    elif ty is str:
+        ok = t is str
+        n = lim[0] if lim else MAX_STR
+    else:
+        return None if t is ty and (ty is bool or _plain(v)) else "a " + ty.__name__
+    if ok and len(v) <= n:
+        return None
+    return "%s of at most %d" % (ty.__name__, n)
+
+
+def short(v, n=24):
+    # A client's value as text fit for an error message: never the whole of a huge one.
+    if type(v) is str or type(v) is bytes:
+        return repr(v[:n]) + ("..." if len(v) > n else "")
+    return "<%s>" % type(v).__name__
 
 
 def check(protocol, msg):
@@ -64,15 +123,18 @@ def check(protocol, msg):
         return None, err(BADREQ, "a request is a tuple (op, args...)")
     spec = protocol.get(msg[0])
     if spec is None:
-        return None, err(BADREQ, "unknown op %r" % (msg[0],))
+        if msg[0] == "ping" and len(msg) == 1:
+            return "ping", ()
+        return None, err(BADREQ, "unknown op %s" % short(msg[0]))
     params = spec[0]
     args = list(msg[1:])
     if len(args) > len(params):
         return None, err(BADREQ, "%s takes at most %d arguments" % (msg[0], len(params)))
     for i, p in enumerate(params):
         if i < len(args):
-            if not _type_ok(args[i], p[1]):
-                return None, err(BADREQ, "%s: %s must be %s" % (msg[0], p[0], _tname(p[1])))
+            why = _type_ok(args[i], p[1])
+            if why is not None:
+                return None, err(BADREQ, "%s: %s must be %s" % (msg[0], p[0], why))
         elif len(p) > 2:
             args.append(p[2])
         else:
@@ -81,28 +143,50 @@ def check(protocol, msg):
 
 
 def _tname(ty):
-    return "bytes" if ty is bytes else ty.__name__
+    if type(ty) is tuple:
+        if ty[0] is int:
+            return "%d..%d" % ty[1:]
+        return "%s<=%d" % (_tname(ty[0]), ty[1])
+    return "any" if ty is None else "bytes" if ty is bytes else ty.__name__
 
 
 def dispatch(protocol, impl, sender, msg):
     # Run one request against impl (method op_<name>(sender, *args)). Returns the reply,
-    # a generator (the handler needs system calls), or NO_REPLY.
+    # a generator (the handler needs system calls), or NO_REPLY. Whatever a handler
+    # raises becomes an error reply: bad input never ends a server.
     op, args = check(protocol, msg)
     if op is None:
         return args
+    if op == "ping" and "ping" not in protocol:
+        return True
     try:
         return getattr(impl, "op_" + op)(sender, *args)
-    except ServerError as e:
+    except Exception as e:
+        return error_reply(op, e)
+
+
+def error_reply(op, e):
+    # The error reply for an exception a handler raised (bounded text, never raises).
+    if isinstance(e, ServerError):
         return err(e.code, e.text)
-    except OSError as e:
+    if isinstance(e, OSError):
         return err(IO, _oserror_text(e))
-    except (ValueError, TypeError) as e:
-        return err(BADREQ, "%s: %s" % (op, e))
+    if isinstance(e, MemoryError):
+        return err(INTERNAL, "%s: out of memory" % op)
+    if isinstance(e, kernel.IPCError):        # a server this one relies on failed
+        return err(IO, "%s: %s" % (op, type(e).__name__))
+    code = BADREQ if isinstance(e, (ValueError, TypeError, OverflowError, IndexError, KeyError)) \
+        else INTERNAL
+    try:
+        text = str(e)
+    except Exception:
+        text = ""
+    return err(code, "%s: %s%s" % (op, type(e).__name__ + ": " if code == INTERNAL else "", text))
 
 
 def _oserror_text(e):
     code = e.args[0] if e.args else 0
-    return {5: "EIO", 19: "ENODEV", 110: "ETIMEDOUT", 116: "ETIMEDOUT"}.get(code, str(e))
+    return {5: "EIO", 19: "ENODEV", 110: "ETIMEDOUT", 116: "ETIMEDOUT"}.get(code, "OSError %s" % (code,))
 
 
 def is_gen(r):
@@ -114,12 +198,8 @@ def finish(r, op):
     # and return its reply, its errors turned into error replies as dispatch does.
     try:
         return (yield from r)
-    except ServerError as e:
-        return err(e.code, e.text)
-    except OSError as e:
-        return err(IO, _oserror_text(e))
-    except (ValueError, TypeError) as e:
-        return err(BADREQ, "%s: %s" % (op, e))
+    except Exception as e:
+        return error_reply(op, e)
 
 
 def serve(protocol, impl, name=None):
@@ -129,8 +209,9 @@ def serve(protocol, impl, name=None):
     # and a steady stream of requests cannot starve the tick: the deadline is checked
     # after every message. Handlers get the caller's tid; the reply goes to the call. An
     # impl with a client_names dict gets each caller's name in it (tid -> name).
-    # Exceptions other than ServerError/OSError/ValueError/TypeError end the server: its
-    # supervisor restarts it with fresh state, and waiting callers get Dead.
+    # An exception in a handler is an error reply; one in the loop itself, on_tick or
+    # on_kernel ends the server: its supervisor restarts it with fresh state, and
+    # waiting callers get Dead.
     if name is not None:
         yield kernel.register(name)
     on_kernel = getattr(impl, "on_kernel", None)

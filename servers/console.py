@@ -54,8 +54,8 @@ CTRL_C = 3
 RS = 0x1E
 
 PROTOCOL = {
-    "run": ((("line", str),), "the command's output (text), as if typed at the console", (BADREQ,)),
-    "json": ((("line", str),), "the reply line (PREFIX + JSON) to a JSON-mode request line", (BADREQ,)),
+    "run": ((("line", (str, 256)),), "the command's output (text), as if typed at the console", (BADREQ,)),
+    "json": ((("line", (str, 1024)),), "the reply line (PREFIX + JSON) to a JSON-mode request line", (BADREQ,)),
     "quiet": ((("on", bool),), "True: stop (or start) reading and writing the serial console", ()),
 }
 

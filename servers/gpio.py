@@ -9,12 +9,12 @@ from servers.base import serve, Client, ServerError, BADREQ, BUSY, NOENT, DENIED
 from servers import claims
 
 PROTOCOL = {
-    "claim": ((("pin", str), ("mode", str, "in"), ("pull", None, None), ("value", int, 0)),
+    "claim": ((("pin", str), ("mode", str, "in"), ("pull", None, None), ("value", (int, 0, 1), 0)),
               "the pin's canonical name (e.g. 'GP25' for 'LED')", (BUSY, NOENT, BADREQ)),
     "release": ((("pin", str),), "True", (NOENT, DENIED)),
     "mode": ((("pin", str), ("mode", str), ("pull", None, None)), "True", (NOENT, DENIED, BADREQ)),
     "read": ((("pin", str),), "0 or 1", (NOENT, DENIED)),
-    "write": ((("pin", str), ("value", int)), "True", (NOENT, DENIED)),
+    "write": ((("pin", str), ("value", (int, 0, 1))), "True", (NOENT, DENIED)),
     "toggle": ((("pin", str),), "the new level", (NOENT, DENIED)),
     "subscribe": ((("pin", str), ("edge", str, "both")),
                   "True; then ('edge', pin, level, t_us, edges) messages arrive",

@@ -7,13 +7,15 @@ from boards import hw
 from servers.base import serve, Client, ServerError, IO, NOENT, BADREQ
 from servers import claims
 
+ADDR = (int, 0, 0x3FF)          # 7- or 10-bit addresses
+REG = (int, 0, 0xFFFF)          # a register number fits addrsize 16
 PROTOCOL = {
     "scan": ((("bus", int, 0),), "list of addresses that answer", (IO, NOENT)),
-    "read": ((("addr", int), ("n", int), ("bus", int, 0)), "bytes", (IO, NOENT, BADREQ)),
-    "write": ((("addr", int), ("data", bytes), ("bus", int, 0)), "bytes written", (IO, NOENT, BADREQ)),
-    "readmem": ((("addr", int), ("reg", int), ("n", int), ("bus", int, 0), ("addrsize", int, 8)),
+    "read": ((("addr", ADDR), ("n", int), ("bus", int, 0)), "bytes", (IO, NOENT, BADREQ)),
+    "write": ((("addr", ADDR), ("data", bytes), ("bus", int, 0)), "bytes written", (IO, NOENT, BADREQ)),
+    "readmem": ((("addr", ADDR), ("reg", REG), ("n", int), ("bus", int, 0), ("addrsize", int, 8)),
                 "bytes read from register reg", (IO, NOENT, BADREQ)),
-    "writemem": ((("addr", int), ("reg", int), ("data", bytes), ("bus", int, 0), ("addrsize", int, 8)),
+    "writemem": ((("addr", ADDR), ("reg", REG), ("data", bytes), ("bus", int, 0), ("addrsize", int, 8)),
                  "True", (IO, NOENT, BADREQ)),
     "buses": ((), "the bus ids this board has", ()),
     "stats": ((), "dict: transactions, errors, recoveries", ()),

@@ -4,11 +4,13 @@ from boards import hw
 from servers.base import serve, Client, ServerError, NOENT, BADREQ, BUSY, DENIED
 from servers import claims
 
+FREQ = (int, 1, 125000000)
+DUTY = (int, 0, 65535)
 PROTOCOL = {
-    "start": ((("pin", str), ("freq", int), ("duty_u16", int, 0)), "the pin's canonical name",
+    "start": ((("pin", str), ("freq", FREQ), ("duty_u16", DUTY, 0)), "the pin's canonical name",
               (NOENT, BUSY, BADREQ)),
-    "freq": ((("pin", str), ("freq", int)), "True", (NOENT, DENIED, BADREQ)),
-    "duty": ((("pin", str), ("duty_u16", int)), "True", (NOENT, DENIED, BADREQ)),
+    "freq": ((("pin", str), ("freq", FREQ)), "True", (NOENT, DENIED, BADREQ)),
+    "duty": ((("pin", str), ("duty_u16", DUTY)), "True", (NOENT, DENIED, BADREQ)),
     "status": ((("pin", str),), "(freq, duty_u16)", (NOENT, DENIED)),
     "stop": ((("pin", str),), "True; the pin is free again", (NOENT, DENIED)),
 }

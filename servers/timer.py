@@ -9,9 +9,9 @@ from servers.base import serve, Client, ServerError, NOENT, BADREQ, QUOTA, DENIE
 from servers import claims
 
 PROTOCOL = {
-    "periodic": ((("period_ms", int), ("bits", int, 1)), "timer id; bits are notified every period",
+    "periodic": ((("period_ms", (int, 1, 86400000)), ("bits", int, 1)), "timer id; bits are notified every period",
                  (BADREQ, QUOTA)),
-    "oneshot": ((("delay_ms", int), ("bits", int, 1)), "timer id; bits are notified once",
+    "oneshot": ((("delay_ms", (int, 0, 86400000)), ("bits", int, 1)), "timer id; bits are notified once",
                 (BADREQ, QUOTA)),
     "cancel": ((("id", int),), "True", (NOENT, DENIED)),
     "timers": ((), "list of (id, owner, period_ms, periodic) of live timers", ()),

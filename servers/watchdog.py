@@ -19,7 +19,7 @@ from servers.base import serve
 
 PROTOCOL = {
     "checkin": ((), "ms until the calling task must check in again", (NOENT,)),
-    "watch": ((("period_ms", int),), "True: the calling task is critical from now on", (BADREQ,)),
+    "watch": ((("period_ms", (int, 1, 86400000)),), "True: the calling task is critical from now on", (BADREQ,)),
     "unwatch": ((), "True: the calling task (made critical by watch) no longer is", (NOENT, DENIED)),
     "status": ((), "dict: feeding, feeds, timeout_ms, late (names), "
                     "tasks {name: [period_ms, ms left (negative: late)]}", ()),
