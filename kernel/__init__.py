@@ -26,7 +26,8 @@
 from kernel.errors import IPCError, Timeout, Dead, Full, Denied, Busy
 from kernel.syscalls import (
     pass_, sleep, self_, exit, send, recv, call, reply, notify, register, lookup,
-    monitor, kill, spawn, info, stop, handle, claim, release,
+    monitor, kill, spawn, info, stop, handle, claim, release, inject,
 )
+from kernel.injection import InjectedFault
 from kernel.tcb import KERNEL, NPRIO, TID_MASK, client
 from kernel.sched import Kernel, running_kernel

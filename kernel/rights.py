@@ -7,6 +7,7 @@
 #               priority at most the parent's, privileged only from privileged
 #   info        another task's record, the task table, faults, trace and claims
 #   stop        the kernel
+#   inject      a fault into another task (kernel/injection.py)
 from kernel.errors import Dead, Denied
 from kernel.tcb import BLOCKED, CAPS, EXTRA, NPRIO, PRIO, TID, X_PRIVILEGED
 from kernel.trace import EV_KILL

@@ -16,6 +16,7 @@ from kernel.port import micropython
 from kernel.errors import Full, Timeout
 from kernel.faults import Faults
 from kernel.inspect import Inspect
+from kernel.injection import Inject
 from kernel.ipc import Ipc
 from kernel.irq import Irq
 from kernel.resources import Resources
@@ -95,7 +96,7 @@ def running_kernel():
     return _running
 
 
-class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect):
+class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
     def __init__(self, trace=64, slow_slice_ms=20, forever=False, idle=None,
                  heap_accounting=None):
         self._slots = []            # slot -> TCB (a list), or the next generation (an int) when free

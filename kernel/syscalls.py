@@ -10,12 +10,12 @@ from kernel.port import micropython
 
 (OP_PASS, OP_SLEEP, OP_SELF, OP_EXIT, OP_SEND, OP_RECV, OP_CALL, OP_REPLY, OP_NOTIFY,
  OP_REGISTER, OP_LOOKUP, OP_MONITOR, OP_KILL, OP_SPAWN, OP_INFO, OP_STOP, OP_HANDLE,
- OP_CLAIM, OP_RELEASE) = range(19)
+ OP_CLAIM, OP_RELEASE, OP_INJECT) = range(20)
 
 # The kernel serves op n with its method "_sys_" + NAMES[n] (kernel/sched.py).
 NAMES = ("pass", "sleep", "self", "exit", "send", "recv", "call", "reply", "notify",
          "register", "lookup", "monitor", "kill", "spawn", "info", "stop", "handle",
-         "claim", "release")
+         "claim", "release", "inject")
 
 
 class Syscall:
@@ -189,4 +189,12 @@ def release(key=None, who=None, _sc=Syscall(OP_RELEASE)):
     # the caller made or holds.
     _sc.a = key
     _sc.b = who
+    return _sc
+
+
+def inject(tid, kind="exception", _sc=Syscall(OP_INJECT)):
+    # Make tid fail on purpose (kernel/injection.py): kind "exception", "memory" or "hang".
+    # Privileged, else Denied; Dead if tid has ended.
+    _sc.a = tid
+    _sc.b = kind
     return _sc

@@ -94,12 +94,11 @@ class Timers:
             self._timer_del(t)
             self._timeout(t)
 
-    def _timeout(self, t):
+    def _withdraw(self, t):
+        # Take a blocked task out of what it waits on (its timer aside): the unreceived
+        # call back from the server's mailbox, its place among lookup or room waiters.
         st = t[_STATE]
-        if st == _SLEEP:
-            self._wake(t, None)
-            return
-        if st == _CALL_QUEUED:                       # take the unreceived call back
+        if st == _CALL_QUEUED:
             d = self._task(t[_WAITS_ON])
             if d is not None:
                 self._unqueue(d, ~t[_CALL_ID])
@@ -107,11 +106,19 @@ class Timers:
             waiters = self._name_waiters.get(t[_WAITS_ON])
             if waiters and t in waiters:
                 waiters.remove(t)
-        elif st == _WAIT_ROOM:                     # no room came in time
+        elif st == _WAIT_ROOM:
             d = self._task(t[_WAITS_ON])
             if d is not None and d[_EXTRA] is not None and d[_EXTRA][_X_ROOM_WAITERS] and t in d[_EXTRA][_X_ROOM_WAITERS]:
                 d[_EXTRA][_X_ROOM_WAITERS].remove(t)
             t[_EXTRA][_X_PENDING] = None
+
+    def _timeout(self, t):
+        st = t[_STATE]
+        if st == _SLEEP:
+            self._wake(t, None)
+            return
+        self._withdraw(t)
+        if st == _WAIT_ROOM:                       # no room came in time
             self._tr.log(EV_TIMEOUT, t[_TID], st)
             self._wake_fail(t, Full(t[_WAITS_ON]))
             return
