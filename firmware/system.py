@@ -19,34 +19,49 @@
 #   critical  past its restart limit (or, if temporary, on any abnormal end) the board resets
 #   boards    optional: only on these boards (by name)
 #   needs     optional: only if the board runs this server (board.SERVERS)
-# Per-task "intensity", "period_ms" and "backoff_ms" override the supervisor's.
+#   heartbeat_ms  optional: the supervisor pings the task this often (servers answer
+#             ("ping",) by themselves); one that does not answer within
+#             heartbeat_timeout_ms has hung, and is restarted as if it had crashed
+# Per-task "intensity", "period_ms", "backoff_ms" and "heartbeat_timeout_ms" override the
+# supervisor's.
+HB = 2000           # ms between pings of a server (see heartbeat_ms above)
 IMAGE = {
     "board": None,
     "kernel": {"trace": 64, "slow_slice_ms": 20},
     "supervisor": {"intensity": 5, "period_ms": 10000, "backoff_ms": 50,
-                   "backoff_max_ms": 5000, "group_intensity": 2},
+                   "backoff_max_ms": 5000, "group_intensity": 2, "heartbeat_timeout_ms": 5000},
     "tasks": [
         # core services first: everything else logs and stores through them
         {"name": "log", "args": (64, "info", {"dir": "/data/log", "level": "info",
                                               "max_bytes": 8192, "files": 2}),
-         "prio": 5, "mailbox": 16, "group": "core"},
-        {"name": "fs", "args": ("/data", 131072), "prio": 4, "mailbox": 8, "group": "core"},
+         "prio": 5, "mailbox": 16, "group": "core", "heartbeat_ms": HB},
+        {"name": "fs", "args": ("/data", 131072), "prio": 4, "mailbox": 8, "group": "core",
+         "heartbeat_ms": HB},
         # drivers
-        {"name": "gpio", "prio": 6, "mailbox": 8, "group": "drivers"},
-        {"name": "i2c", "prio": 5, "mailbox": 8, "group": "drivers"},
-        {"name": "spi", "prio": 5, "mailbox": 4, "group": "drivers", "needs": "spi"},
-        {"name": "uart", "prio": 5, "mailbox": 4, "group": "drivers", "needs": "uart"},
-        {"name": "adc", "prio": 4, "mailbox": 4, "group": "drivers", "needs": "adc"},
-        {"name": "pwm", "prio": 4, "mailbox": 4, "group": "drivers", "needs": "pwm"},
-        {"name": "timer", "prio": 6, "mailbox": 4, "group": "drivers", "needs": "timer"},
+        {"name": "gpio", "prio": 6, "mailbox": 8, "group": "drivers", "heartbeat_ms": HB},
+        {"name": "i2c", "prio": 5, "mailbox": 8, "group": "drivers", "heartbeat_ms": HB},
+        {"name": "spi", "prio": 5, "mailbox": 4, "group": "drivers", "needs": "spi",
+         "heartbeat_ms": HB},
+        {"name": "uart", "prio": 5, "mailbox": 4, "group": "drivers", "needs": "uart",
+         "heartbeat_ms": HB},
+        {"name": "adc", "prio": 4, "mailbox": 4, "group": "drivers", "needs": "adc",
+         "heartbeat_ms": HB},
+        {"name": "pwm", "prio": 4, "mailbox": 4, "group": "drivers", "needs": "pwm",
+         "heartbeat_ms": HB},
+        {"name": "timer", "prio": 6, "mailbox": 4, "group": "drivers", "needs": "timer",
+         "heartbeat_ms": HB},
         {"name": "display", "args": ("i2c",), "prio": 3, "mailbox": 8, "group": "ui",
-         "needs": "display"},
-        {"name": "net", "prio": 3, "mailbox": 4, "group": "net", "needs": "net"},
+         "needs": "display", "heartbeat_ms": HB},
+        # connect and http_get wait up to 30 s for the network: pings wait longer
+        {"name": "net", "prio": 3, "mailbox": 4, "group": "net", "needs": "net",
+         "heartbeat_ms": HB, "heartbeat_timeout_ms": 35000},
         # the watchdog resets the board if the application stops checking in (started
         # before the application, which checks in from its first period)
         {"name": "watchdog", "args": ({"sensor_logger": 5000}, 8000), "prio": 7,
-         "mailbox": 8, "group": "core", "critical": True, "needs": "watchdog"},
-        # the example application: a sensor logger built only from the servers
+         "mailbox": 8, "group": "core", "critical": True, "needs": "watchdog",
+         "heartbeat_ms": HB},
+        # the example application: a sensor logger built only from the servers (the
+        # watchdog checks it is alive: it checks in every period)
         {"name": "sensor_logger", "module": "firmware.apps.sensor_logger",
          "args": (1000,), "prio": 2, "mailbox": 8, "group": "app", "quota": 32768,
          "caps": ("i2c", "gpio", "log", "fs", "display", "watchdog", "supervisor")},
@@ -54,7 +69,7 @@ IMAGE = {
         # application, so a busy application cannot leave the board deaf to the host
         # (privileged: it reads the task table, faults and trace, and stops the kernel)
         {"name": "console", "prio": 3, "mailbox": 8, "group": "console", "needs": "console",
-         "privileged": True},
+         "privileged": True, "heartbeat_ms": HB},
     ],
 }
 

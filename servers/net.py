@@ -11,12 +11,12 @@ from servers.base import serve, Client, ServerError, BADREQ, IO, UNAVAIL
 
 PROTOCOL = {
     "available": ((), "True when the board has a radio", ()),
-    "connect": ((("ssid", (str, 32)), ("password", (str, 64), ""), ("timeout_ms", (int, 0, 120000), 15000)),
+    "connect": ((("ssid", (str, 32)), ("password", (str, 64), ""), ("timeout_ms", (int, 0, 30000), 15000)),
                 "the IP address (str)", (UNAVAIL, IO, BADREQ)),
     "disconnect": ((), "True", (UNAVAIL,)),
     "status": ((), "dict: connected, status (the port's code), ip, ssid", (UNAVAIL,)),
     "scan": ((), "list of (ssid, bssid hex, channel, rssi, security), strongest first", (UNAVAIL, IO)),
-    "http_get": ((("url", (str, 256)), ("timeout_ms", (int, 0, 120000), 10000), ("max_bytes", (int, 0, 16384), 4096)),
+    "http_get": ((("url", (str, 256)), ("timeout_ms", (int, 0, 30000), 10000), ("max_bytes", (int, 0, 16384), 4096)),
                  "(status code, body bytes: at most max_bytes)", (UNAVAIL, IO, BADREQ)),
 }
 

@@ -9,7 +9,17 @@
 # board is reset through the reset hook. Every restart is recorded with its reason and
 # the kernel's fault record. A held task is not restarted (for debugging). A task with a
 # quota (bytes it may allocate per second) that allocates more in a second is ended and
-# handled like a fault (reason "quota"): the kernel counts, the supervisor decides.
+# handled like a fault (reason "quota"): the kernel counts, the supervisor decides. A task
+# that cannot start (an import error, a transient MemoryError) is retried like one that
+# ended, with the same backoff and intensity limit.
+#
+# Liveness (MINIX 3's reincarnation server pings its drivers): a task whose spec has
+# "heartbeat_ms" is pinged that often by the pinger, a helper task of the supervisor's
+# that calls ("ping",) with a timeout (every server answers it, servers/base.py). One that
+# does not answer in "heartbeat_timeout_ms" (a server looping while yielding, one that
+# stopped receiving or sleeps forever, one that hangs before it registers: it is pinged
+# by tid) is killed and handled like a fault, reason "hang". The pinger runs at the
+# supervisor's priority, so a server spinning at its clients' priority is still caught.
 #
 # The supervisor never sends to its clients and never blocks on them: it only replies. It
 # is privileged (it spawns, kills and reads other tasks' records, all through system
@@ -19,12 +29,13 @@
 #   {"name": "gpio", "module": "servers.gpio", "entry": "main", "args": (),
 #    "prio": 4, "mailbox": 8, "caps": None, "quota": None, "privileged": False,
 #    "restart": "permanent", "group": "drivers", "critical": False,
-#    "intensity": ..., "period_ms": ..., "backoff_ms": ...}   (the last three optional)
+#    "intensity": ..., "period_ms": ..., "backoff_ms": ...,     (these five optional)
+#    "heartbeat_ms": ..., "heartbeat_timeout_ms": ...}
 # "fn": a generator function may stand in for module/entry (tests, benchmarks).
 import sys
 import kernel
 from kernel import port, KERNEL
-from servers.base import dispatch, finish, is_gen, Client, ServerError, NOENT, BADREQ
+from servers.base import dispatch, finish, is_gen, Client, ServerError, NOENT, BADREQ, DENIED
 
 PERMANENT = "permanent"
 TRANSIENT = "transient"
@@ -37,6 +48,7 @@ DEFAULTS = {
     "backoff_ms": 20,        # delay before the 2nd restart in a period; doubles each time
     "backoff_max_ms": 2000,
     "group_intensity": 2,    # group restarts per period before the board is reset
+    "heartbeat_timeout_ms": 5000,   # a pinged task answers within this, or it has hung
 }
 HISTORY = 32
 QUOTA_WINDOW_MS = 1000       # quotas are bytes per this window
@@ -48,7 +60,22 @@ PROTOCOL = {
     "restart": ((("name", str),), "the new tid", (NOENT,)),
     "hold": ((("name", str),), "True: the task is not restarted when it ends", (NOENT,)),
     "release": ((("name", str),), "True: restarted now if it is not running", (NOENT,)),
+    # the pinger's own requests (refused from anyone else)
+    "pings": ((), "(list of (name, tid, timeout_ms) to ping now, ms until the next is due)", (DENIED,)),
+    "hung": ((("name", str), ("tid", int), ("waited_ms", int)), "True: tid is ended as hung",
+             (DENIED,)),
 }
+
+# Start failures that a retry cannot mend (the module or its entry is missing).
+_NEVER_STARTS = (ImportError, AttributeError, SyntaxError)
+
+
+def _text(e):
+    try:
+        return str(e)[:80]
+    except Exception:
+        return ""
+
 
 # Child states
 RUNNING = "running"
@@ -94,6 +121,7 @@ class Child:
         self.times = []          # ticks_ms of recent restarts (within the period)
         self.due = None          # ticks_ms of the pending restart
         self.heap = None         # bytes it had allocated at the last quota check
+        self.ping_due = None     # ticks_ms of its next ping (heartbeat tasks, while running)
 
     def opt(self, key, config):
         return self.spec.get(key, config[key])
@@ -110,17 +138,16 @@ class Supervisor:
         self.config = dict(DEFAULTS)
         if config:
             self.config.update(config)
-        self.children = [Child(spec_defaults(s, limits)) for s in specs]
+        self.children = []
         self.by_name = {}
-        for c in self.children:
-            if c.name in self.by_name:
-                raise ValueError("two tasks named %r in the image" % c.name)
-            self.by_name[c.name] = c
+        for s in specs:
+            self.add(s, limits)
         self.by_tid = {}
         self.group_times = {}
         self.history = []
         self.resets = 0
         self.to_monitor = []
+        self.pinger = None       # the pinger's tid: only it may report a hang
         self._spawn = spawn
         self._kill = kill
         self._reset = reset
@@ -128,6 +155,14 @@ class Supervisor:
         self.now = now or port.ticks_ms
         self.quota_due = None if all(c.spec["quota"] is None for c in self.children) \
             else port.ticks_add(self.now(), QUOTA_WINDOW_MS)
+
+    def add(self, spec, limits=None):
+        # One more child (before start_all).
+        c = Child(spec_defaults(spec, limits))
+        if c.name in self.by_name:
+            raise ValueError("two tasks named %r in the image" % c.name)
+        self.children.append(c)
+        self.by_name[c.name] = c
 
     # --- starting ---------------------------------------------------------------------
 
@@ -142,15 +177,26 @@ class Supervisor:
         try:
             tid = yield from self._spawn(c.spec)
         except Exception as e:       # import error, bad arguments, out of memory, Denied
-            c.state = FAILED
-            self._record(c, None, "start:%s: %s" % (type(e).__name__, e), "failed", 0, None)
-            if c.spec["critical"]:
-                self._board_reset(c, "critical task %s cannot start" % c.name)
-            return None
+            why = "start:%s: %s" % (type(e).__name__, _text(e))
+            if isinstance(e, _NEVER_STARTS):
+                # No retry can mend a missing module or entry: failed at once.
+                c.state = FAILED
+                self._record(c, None, why, "failed", 0, None)
+                if c.spec["critical"]:
+                    self._board_reset(c, "critical task %s cannot start" % c.name)
+                return None
+            # Anything else may pass (a transient MemoryError): retried like a task that
+            # ended, with the backoff and the intensity limit.
+            yield from self._ended(c, None, why, None)
+            if c.state == STOPPED:
+                c.state = FAILED
+            return c.tid
         c.tid = tid
         c.state = RUNNING
         self.by_tid[tid] = c
         self.to_monitor.append(tid)
+        hb = c.spec.get("heartbeat_ms")
+        c.ping_due = None if hb is None else port.ticks_add(self.now(), hb)
         return tid
 
     def _stop(self, c):
@@ -171,8 +217,15 @@ class Supervisor:
         c = self.by_tid.pop(tid, None)
         if c is None:
             return None                # one we killed ourselves, or not ours
-        now = self.now()
         c.tid = None
+        c.ping_due = None
+        yield from self._ended(c, tid, reason, fault)
+        return c
+
+    def _ended(self, c, tid, reason, fault):
+        # A child ended (tid) or could not start (tid None): restart it per its policy,
+        # with backoff, escalating past its intensity.
+        now = self.now()
         policy = c.spec["restart"]
         abnormal = reason != "normal"
         if policy == TEMPORARY or (policy == TRANSIENT and not abnormal):
@@ -180,24 +233,23 @@ class Supervisor:
             self._record(c, tid, reason, "none", 0, fault)
             if c.spec["critical"] and abnormal:
                 self._board_reset(c, "critical task %s ended: %s" % (c.name, reason))
-            return c
+            return
         if c.held:
             c.state = HELD
             self._record(c, tid, reason, "held", 0, fault)
-            return c
+            return
         period = c.opt("period_ms", self.config)
         c.times = [t for t in c.times if port.ticks_diff(now, t) < period]
         c.times.append(now)
         if len(c.times) > c.opt("intensity", self.config):
             yield from self._escalate(c, tid, reason, fault, now)
-            return c
+            return
         n = len(c.times)
         delay = 0 if n == 1 else min(c.opt("backoff_ms", self.config) << (n - 2),
                                      self.config["backoff_max_ms"])
         c.state = BACKOFF
         c.due = port.ticks_add(now, delay)
         self._record(c, tid, reason, "restart", delay, fault)
-        return c
 
     def _escalate(self, c, tid, reason, fault, now):
         if c.spec["critical"]:
@@ -328,6 +380,80 @@ class Supervisor:
             yield from self._start(c)
         return True
 
+    # --- liveness: the pinger's requests ---------------------------------------------------
+
+    def _is_pinger(self, sender):
+        c = self.by_name.get(PINGER)
+        if c is None or c.tid != sender:
+            raise ServerError(DENIED, "only the supervisor's pinger")
+
+    def op_pings(self, sender):
+        self._is_pinger(sender)
+        now = self.now()
+        due, wait = [], 1000
+        for c in self.children:
+            if c.ping_due is None or c.tid is None:
+                continue
+            left = port.ticks_diff(c.ping_due, now)
+            if left <= 0:
+                due.append((c.name, c.tid, c.opt("heartbeat_timeout_ms", self.config)))
+                c.ping_due = port.ticks_add(now, c.spec["heartbeat_ms"])
+                left = c.spec["heartbeat_ms"]
+            wait = min(wait, left)
+        return due, wait
+
+    def op_hung(self, sender, name, tid, waited_ms):
+        self._is_pinger(sender)
+        c = self._child(name)
+        if c.tid != tid:
+            return False                 # it has ended or been restarted meanwhile
+        yield from self._stop(c)
+        fault = {"tid": tid, "name": name, "type": "Hang", "text": "no answer to a ping "
+                 "within %d ms" % waited_ms, "traceback": "", "ticks_ms": self.now()}
+        self.by_tid[tid] = c
+        yield from self.on_down(tid, "hang", fault)
+        return True
+
+
+PINGER = "pinger"
+
+
+def pinger(sup):
+    # The supervisor's helper task: pings the tasks the supervisor says are due (by tid,
+    # so one that never registered is pinged too) and reports those that do not answer.
+    # It calls; the supervisor only ever replies.
+    while True:
+        due, wait = yield kernel.call(sup, ("pings",))
+        for name, tid, timeout in due:
+            if not (yield from _answers(tid, timeout)):
+                yield kernel.call(sup, ("hung", name, tid, timeout))
+        yield kernel.sleep(max(10, wait))
+
+
+def _answers(tid, timeout):
+    # Whether tid answers ("ping",) within timeout ms: any reply counts; a full mailbox
+    # is retried until the time is up (a server that stopped receiving fills it).
+    t0 = port.ticks_ms()
+    while True:
+        left = timeout - port.ticks_diff(port.ticks_ms(), t0)
+        if left <= 0:
+            return False
+        try:
+            yield kernel.call(tid, ("ping",), left)
+            return True
+        except kernel.Timeout:
+            return False
+        except kernel.Full:
+            yield kernel.sleep(min(left, 20))
+        except (kernel.Dead, kernel.Denied):
+            return True                  # ended: the supervisor hears of it by itself
+
+
+def pinger_spec(sup_tid):
+    # The pinger as a child of the supervisor: restarted like any other task.
+    return {"name": PINGER, "fn": pinger, "args": (sup_tid,), "prio": 7, "mailbox": 2,
+            "group": "supervisor"}
+
 
 # The running supervisor, for the REPL helpers after Ctrl-C (firmware/repl.py shows its
 # restart counts); no task reads it.
@@ -385,6 +511,8 @@ def main(image, reset=None, name="supervisor", limits=None):
     last = sup
     if name is not None:
         yield kernel.register(name)
+    if any(c.spec.get("heartbeat_ms") for c in sup.children):
+        sup.add(pinger_spec((yield kernel.self_())), limits)
     yield from sup.start_all()
     while True:
         while sup.to_monitor:

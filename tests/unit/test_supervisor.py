@@ -244,3 +244,75 @@ def test_quota_ends_a_child_that_allocates_too_much_per_window():
     f.t += S.QUOTA_WINDOW_MS
     done(sup.run_due())
     assert modest in f.live and f.killed == [hog]
+
+
+def test_a_start_that_may_pass_is_retried_with_backoff():
+    f = Fake()
+    tries = []
+
+    def flaky_spawn(spec):
+        tries.append(f.t)
+        if len(tries) < 3:
+            raise MemoryError("memory allocation failed")
+        return (yield from f.spawn(spec))
+    sup = S.Supervisor([{"name": "a"}], {"backoff_ms": 50}, spawn=flaky_spawn, kill=f.kill,
+                       reset=f.reset, now=f.now)
+    done(sup.start_all())
+    c = sup.by_name["a"]
+    assert c.state == S.BACKOFF and c.tid is None and sup.next_due() == 0
+    done(sup.run_due())                       # the first retry is immediate; it fails too
+    assert c.state == S.BACKOFF and sup.next_due() == 50
+    f.t += 50
+    done(sup.run_due())
+    assert c.state == S.RUNNING and c.tid is not None and len(tries) == 3
+    assert [h["reason"][:17] for h in sup.history] == ["start:MemoryError"] * 2
+    assert not f.resets
+
+
+def test_retried_starts_still_escalate():
+    f = Fake()
+
+    def never(spec):
+        raise OSError(12)
+        yield
+    sup = S.Supervisor([{"name": "a", "critical": True}], {"intensity": 2, "backoff_ms": 1},
+                       spawn=never, kill=f.kill, reset=f.reset, now=f.now)
+    done(sup.start_all())
+    for _ in range(5):
+        f.t += 10
+        done(sup.run_due())
+    assert len(f.resets) == 1 and "critical" in f.resets[0], f.resets
+    assert sup.by_name["a"].state == S.FAILED and sup.next_due() is None
+
+
+def test_pings_fall_due_by_each_tasks_heartbeat_and_only_the_pinger_may_ask():
+    f, sup = make([{"name": "a", "heartbeat_ms": 100}, {"name": "b", "heartbeat_ms": 300},
+                   {"name": "c"}])
+    sup.add(S.pinger_spec(1))
+    done(sup.start_all())      # starts the pinger (the others run already)
+    pinger = sup.by_name[S.PINGER].tid
+    r = done(dispatch(S.PROTOCOL, sup, 5, ("pings",)))
+    assert r[1] == "denied", r
+    assert done(dispatch(S.PROTOCOL, sup, 5, ("hung", "a", sup.by_name["a"].tid, 1)))[1] == "denied"
+    assert done(dispatch(S.PROTOCOL, sup, pinger, ("pings",))) == ([], 100)
+    f.t += 100
+    due, wait = done(dispatch(S.PROTOCOL, sup, pinger, ("pings",)))
+    assert due == [("a", sup.by_name["a"].tid, 5000)] and wait == 100, (due, wait)
+    f.t += 200
+    due, wait = done(dispatch(S.PROTOCOL, sup, pinger, ("pings",)))
+    assert [d[0] for d in due] == ["a", "b"] and wait == 100
+
+
+def test_a_hung_task_is_ended_and_restarted_as_a_hang():
+    f, sup = make([{"name": "a", "heartbeat_ms": 100}])
+    sup.add(S.pinger_spec(1))
+    done(sup.start_all())
+    pinger = sup.by_name[S.PINGER].tid
+    old = sup.by_name["a"].tid
+    assert done(dispatch(S.PROTOCOL, sup, pinger, ("hung", "a", old + 99, 5000))) is False
+    assert done(dispatch(S.PROTOCOL, sup, pinger, ("hung", "a", old, 5000))) is True
+    assert old in f.killed
+    h = sup.history[-1]
+    assert h["reason"] == "hang" and h["action"] == "restart" and h["fault"]["type"] == "Hang"
+    done(sup.run_due())
+    assert sup.by_name["a"].tid not in (None, old) and sup.by_name["a"].state == S.RUNNING
