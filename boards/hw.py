@@ -236,12 +236,15 @@ KEEP_MS = 500
 _wdt = None          # the machine.WDT
 _owner = None        # a function: True while the real feeder runs
 _keeper = None       # the machine.Timer
+_watch = None        # called while the owner runs: see wdt()
 
 
-def wdt(board, timeout_ms, owner=None):
-    # Starts the watchdog: on RP2040 it cannot be stopped again.
-    global _wdt
+def wdt(board, timeout_ms, owner=None, watch=None):
+    # Starts the watchdog: on RP2040 it cannot be stopped again. watch: called by the
+    # keeper while the owner runs (and feeds), to see who holds the CPU.
+    global _wdt, _watch
     _wdt = _m().WDT(timeout=max(1, min(int(timeout_ms), board.WDT_MAX_MS)))
+    _watch = watch
     wdt_owner(owner)
     _start_keeper()
     return _wdt
@@ -261,6 +264,8 @@ def _keep(t):
     o = _owner
     if _wdt is not None and (o is None or not o()):
         _wdt.feed()
+    elif _watch is not None:
+        _watch()
 
 
 def _start_keeper():
@@ -318,6 +323,11 @@ def reset():
 
 def reset_cause():
     return _m().reset_cause()
+
+
+def machine_module():
+    # The machine module in use (its reset-cause constants name reset_cause()'s number).
+    return _m()
 
 
 def freq():

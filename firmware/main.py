@@ -16,7 +16,7 @@ def build(image=None, board=None, reset=None):
     b = boards.current(board or image.get("board"))
     k = kernel.Kernel(forever=True, **image.get("kernel", {}))
     sup_image = {"tasks": system.tasks_for(b, image), "supervisor": image.get("supervisor", {})}
-    k.spawn(supervisor.main, sup_image, reset, "supervisor", b.LIMITS,
+    k.spawn(supervisor.main, sup_image, reset, "supervisor", b.LIMITS, True,
             name="supervisor", prio=7, mailbox=16, privileged=True)
     return k
 

@@ -99,6 +99,14 @@ class LiveSession:
             b.t.read_until(1, b"\n", timeout=1)  # the echo
         return r.get("data") or {}
 
+    def command(self, cmd, args=None):
+        """A console-server command that has no REPL fallback (faults, inject, call)."""
+        if self.via != "server" or cmd not in self.commands:
+            raise MpkError("%s needs the console server of a firmware that has %r (on %s: %s)" % (
+                "mpk " + cmd, cmd, self.port,
+                "no console server answered" if self.via != "server" else "an older firmware; mpk deploy"))
+        return self._request(cmd, args)
+
     def query(self, what, since=None, everything=False):
         """what: snapshot, top (tasks and stats only), ps, trace, log. Returns data as
         the console server would."""

@@ -2,7 +2,7 @@
 # writes (tid, bits) into a preallocated ring, which the scheduler drains into
 # notifications. A task gets a Handle for its handlers from the `handle` system call.
 from kernel.errors import Dead
-from kernel.tcb import TID, const
+from kernel.tcb import NAME, RUN, SLICES, STATE, TID, const
 from kernel.trace import EV_IRQ_LOST
 
 _IRQ_RING = const(32)                    # power of two
@@ -11,7 +11,8 @@ _IRQ_RING = const(32)                    # power of two
 class Handle:
     # Made by `yield kernel.handle(bits, dst)`: notify() raises those bits (or the ones of
     # them it is given) on dst (from an interrupt handler: no allocation); running()
-    # tells whether its kernel's loop runs (the board's watchdog keeper asks).
+    # tells whether its kernel's loop runs, holder() which task holds the CPU (the
+    # board's watchdog keeper asks).
     def __init__(self, k, tid, bits):
         self._k = k
         self._tid = tid
@@ -22,6 +23,15 @@ class Handle:
 
     def running(self):
         return self._k._in_run
+
+    def holder(self):
+        # (name, slice number) of the task in the middle of a slice, or None: the keeper
+        # asks, to name a task that stops yielding before the watchdog resets the board.
+        k = self._k
+        t = k._cur
+        if t is None or not k._in_run or t[STATE] != RUN:
+            return None
+        return t[NAME], t[SLICES]
 
 
 class Irq:

@@ -35,15 +35,16 @@ import sys
 import kernel
 from kernel import call
 from kernel.trace import PEER_EVENTS
-from servers.inspect_format import ps_head, ps_line, ps_record, trace_line, trace_record
+from servers.inspect_format import ps_head, ps_line, ps_record, trace_line, trace_record, postmortem_line
 from servers.base import Client, ServerError, BADREQ, NOENT, UNAVAIL, is_err
 from servers.base import serve
+from servers import postmortem
 
 # The JSON mode's constants, as in host_tools/console_protocol.py (the board does not
 # import host_tools; tests/host/test_console_protocol_agree.py checks they match).
 PREFIX = "\x1empk:"
 JSON_PROTOCOL = 1
-JSON_COMMANDS = ("hello", "snapshot", "ps", "trace", "log", "call")
+JSON_COMMANDS = ("hello", "snapshot", "ps", "trace", "log", "call", "faults", "inject")
 SNAPSHOT_PARTS = ("tasks", "stats", "trace", "log", "faults")
 
 PROMPT = "mpk> "
@@ -64,14 +65,19 @@ HELP = """commands:
   trace [n] [all]         the last n kernel events (default 20); all: also the console's own
   kill <tid|name>         end a task (its supervisor may restart it)
   restart <name>          restart a task through the supervisor
+  hold <name>             the supervisor does not restart it when it ends (debugging)
+  release <name>          ... and does again (restarting it now if it has ended)
+  fault <tid|name> [kind] make a task fail on purpose: exception, memory or hang
   send <tid|name> <expr>  call a task with a request, e.g. send fs ("usage",)
   mem                     heap free/used, heap by task
   log [n]                 the last n log records (default 10)
-  faults                  the last faults with their tracebacks
+  faults                  the last faults with their tracebacks, and what went wrong
+                          before the last resets (the post-mortem kept on flash)
   stop                    stop the kernel (Ctrl-C does too); resume() at the REPL runs it on
   help                    this text"""
 
-TEXT_COMMANDS = ("help", "ps", "trace", "kill", "restart", "send", "mem", "log", "faults", "stop")
+TEXT_COMMANDS = ("help", "ps", "trace", "kill", "restart", "hold", "release", "fault", "send", "mem",
+                 "log", "faults", "stop")
 
 
 class StdinIO:
@@ -285,6 +291,17 @@ class Console:
                 return (yield from self.kill(args))
             if cmd == "restart":
                 return (yield from self.restart(args))
+            if cmd in ("hold", "release"):
+                if not args:
+                    raise ServerError(BADREQ, "%s <name>" % cmd)
+                yield from _call_named(self.sup_name, (cmd, args[0]))
+                return "%s: %s" % (args[0], "held (not restarted when it ends)" if cmd == "hold"
+                                   else "released")
+            if cmd == "fault":
+                if not args:
+                    raise ServerError(BADREQ, "fault <tid|name> [exception|memory|hang]")
+                r = yield from self.inject(args[0], args[1] if len(args) > 1 else "exception")
+                return "injected %s into %d (%s)" % (r["kind"], r["tid"], r["name"])
             if cmd == "send":
                 return (yield from self.send(text.strip()[4:].strip()))
             if cmd == "log":
@@ -391,10 +408,26 @@ class Console:
 
     def faults(self):
         fs = yield kernel.info("faults", None)
-        if not fs:
-            return "(no faults)"
-        return "\n".join("%s (tid %d): %s %s\n%s" % (f["name"], f["tid"], f["type"], f["text"],
-                                                     f["traceback"].rstrip()) for f in fs)
+        out = ["%s (tid %d): %s %s\n%s" % (f["name"], f["tid"], f["type"], f["text"],
+                                          f["traceback"].rstrip()) for f in fs] or ["(no faults)"]
+        before = postmortem.load()
+        if before:
+            out.append("post-mortem (kept on flash across resets, oldest first):")
+            out.extend(postmortem_line(r) for r in before)
+        return "\n".join(out)
+
+    def inject(self, who, kind):
+        # Generator: make a task fail on purpose (the kernel checks our right to).
+        if type(who) is not str or not who:
+            raise ServerError(BADREQ, "inject needs a task (tid or name)")
+        tid, name = yield from self.resolve(who)
+        if tid == self.me:
+            raise ServerError(BADREQ, "the console will not fault itself")
+        try:
+            yield kernel.inject(tid, kind)
+        except ValueError:
+            raise ServerError(BADREQ, "kind is one of exception, memory, hang")
+        return {"tid": tid, "name": name, "kind": kind}
 
     def log_tail(self, n):
         recs = yield from _call_named(self.log_name, ("tail", n))
@@ -438,6 +471,10 @@ class Console:
                 data = yield from self.log_since(args.get("since"))
             elif cmd == "call":
                 data = yield from self.json_call(args)
+            elif cmd == "faults":
+                data = {"now": (yield kernel.info("faults", None)), "before": postmortem.load()}
+            elif cmd == "inject":
+                data = yield from self.inject(args.get("task"), args.get("kind", "exception"))
             elif cmd == "snapshot":
                 if type(args.get("parts")) is list:
                     parts = args["parts"]
@@ -680,3 +717,4 @@ def main(io=None, quiet=False, ctrl_c=True, tick_ms=20, log="log", supervisor="s
 
 def client(name="console", timeout=None):
     return Client(PROTOCOL, name, timeout)
+

@@ -86,3 +86,15 @@ def format_trace(records):
     if not records:
         return "(no events)"
     return "\n".join(trace_line(r) for r in records)
+
+
+def postmortem_line(r):
+    # One post-mortem record as the console prints it.
+    kind = r.get("kind")
+    if kind == "boot":
+        n = r.get("boots", 1)
+        return "  boot %s: reset cause %s%s" % (r.get("boot"), r.get("cause"),
+                                                "" if n == 1 else " (%d boots in a row)" % n)
+    who = r.get("task")
+    return "  boot %s: %s%s: %s%s" % (r.get("boot"), kind, " " + who if who else "", r.get("why", ""),
+                                      "\n      " + r["tb"] if r.get("tb") else "")

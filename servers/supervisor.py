@@ -36,6 +36,7 @@ import sys
 import kernel
 from kernel import port, KERNEL
 from servers.base import dispatch, finish, is_gen, Client, ServerError, NOENT, BADREQ, DENIED
+from servers import postmortem
 
 PERMANENT = "permanent"
 TRANSIENT = "transient"
@@ -134,7 +135,7 @@ class Supervisor:
     # and plain functions reset(why), now() -> ticks_ms. The methods that start or stop
     # tasks are generators too (`yield from sup.on_down(...)`).
     def __init__(self, specs, config=None, spawn=None, kill=None, reset=None,
-                 now=None, limits=None, heap_of=None):
+                 now=None, limits=None, heap_of=None, note=None):
         self.config = dict(DEFAULTS)
         if config:
             self.config.update(config)
@@ -152,6 +153,7 @@ class Supervisor:
         self._kill = kill
         self._reset = reset
         self._heap_of = heap_of
+        self._note = note        # note(record): every abnormal end, for the post-mortem
         self.now = now or port.ticks_ms
         self.quota_due = None if all(c.spec["quota"] is None for c in self.children) \
             else port.ticks_add(self.now(), QUOTA_WINDOW_MS)
@@ -286,8 +288,11 @@ class Supervisor:
         self._reset(why)
 
     def _record(self, c, tid, reason, action, delay, fault):
-        self.history.append({"t_ms": self.now(), "name": c.name, "tid": tid, "reason": reason,
-                             "action": action, "delay_ms": delay, "fault": fault})
+        rec = {"t_ms": self.now(), "name": c.name, "tid": tid, "reason": reason,
+               "action": action, "delay_ms": delay, "fault": fault}
+        self.history.append(rec)
+        if self._note is not None and reason not in ("normal", "manual"):
+            self._note(rec)
         if len(self.history) > HISTORY:
             self.history.pop(0)
 
@@ -493,20 +498,42 @@ def _no_reset(why):
     print("supervisor: board reset wanted (%s), but no reset hook" % why)
 
 
-def main(image, reset=None, name="supervisor", limits=None):
+def _note_down(rec):
+    # A child's abnormal end, for the post-mortem on flash (servers/postmortem.py).
+    f = rec["fault"] or {}
+    kind = "hang" if rec["reason"] == "hang" else "fault"
+    why = "%s: %s" % (f["type"], f.get("text", "")) if f.get("type") else rec["reason"]
+    postmortem.note(kind, rec["name"], why, postmortem.tb_head(f.get("traceback")))
+
+
+def _reset_cause():
+    try:
+        from boards import hw
+
+        return postmortem.cause_name(hw.machine_module(), hw.reset_cause())
+    except Exception:
+        return "unknown"
+
+
+def main(image, reset=None, name="supervisor", limits=None, keep_postmortem=False):
     # image: {"tasks": [spec, ...], "supervisor": {config}}; reset: hook called with a
     # reason when escalation reaches the board (default: boards.hw.reset).
+    # keep_postmortem: record this boot, abnormal ends and resets on flash (the firmware).
     if reset is None:
         try:
             from boards import hw
 
             def reset(why):
                 print("supervisor: resetting the board:", why)
+                postmortem.record("reset", "supervisor", why)
                 hw.reset()
         except ImportError:
             reset = _no_reset
+    if keep_postmortem:
+        postmortem.start(_reset_cause())
     sup = Supervisor(image.get("tasks", ()), image.get("supervisor"), spawn=_spawn,
-                     kill=_kill, reset=reset, limits=limits, heap_of=_heap_of)
+                     kill=_kill, reset=reset, limits=limits, heap_of=_heap_of,
+                     note=_note_down if keep_postmortem else None)
     global last
     last = sup
     if name is not None:
@@ -517,9 +544,13 @@ def main(image, reset=None, name="supervisor", limits=None):
     while True:
         while sup.to_monitor:
             yield kernel.monitor(sup.to_monitor.pop(0))
+        wait = sup.next_due()
+        if postmortem.pending():
+            wait = postmortem.FLUSH_MS if wait is None else min(wait, postmortem.FLUSH_MS)
         try:
-            sender, msg = yield kernel.recv(sup.next_due())
+            sender, msg = yield kernel.recv(wait)
         except kernel.Timeout:
+            postmortem.flush()
             yield from sup.run_due()
             continue
         if sender == KERNEL:
@@ -533,6 +564,8 @@ def main(image, reset=None, name="supervisor", limits=None):
             yield kernel.reply(sender, r)
         if sup.next_due() == 0:
             yield from sup.run_due()
+        if postmortem.pending():
+            postmortem.flush()               # at most once per FLUSH_MS
 
 
 def client(name="supervisor", timeout=None):

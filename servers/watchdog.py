@@ -16,6 +16,7 @@ import kernel
 from kernel import port
 from servers.base import ServerError, Client, BADREQ, NOENT, DENIED
 from servers.base import serve
+from servers import postmortem
 
 PROTOCOL = {
     "checkin": ((), "ms until the calling task must check in again", (NOENT,)),
@@ -26,13 +27,39 @@ PROTOCOL = {
 }
 
 
-def _hardware_wdt(owner):
-    # The board's WDT, owned by this server: its keeper feeds it only while `owner()`
-    # (whether our kernel runs) is False.
+def _hardware_wdt(handle):
+    # The board's WDT, owned by this server: its keeper feeds it only while our kernel
+    # does not run, and meanwhile watches for a task that holds the CPU.
     from boards import hw
     import boards
 
-    return lambda timeout_ms: hw.wdt(boards.current(), timeout_ms, owner)
+    return lambda timeout_ms: hw.wdt(boards.current(), timeout_ms, handle.running,
+                                     CpuWatch(handle, timeout_ms // 2, hw.KEEP_MS))
+
+
+class CpuWatch:
+    # Called every keep_ms by the board's keeper while the kernel runs: a task that has
+    # held the CPU in one slice for hold_ms (it never yields: nothing can stop it but
+    # the hardware watchdog) is named in the post-mortem before the reset comes.
+    def __init__(self, handle, hold_ms, keep_ms):
+        self.handle = handle
+        self.keep_ms = keep_ms
+        self.need = max(1, hold_ms // keep_ms)
+        self.last = None
+        self.n = 0
+        self.done = False
+
+    def __call__(self):
+        h = self.handle.holder()
+        if h is None or h != self.last:
+            self.last = h
+            self.n = 0
+            self.done = False
+            return
+        self.n += 1
+        if self.n >= self.need and not self.done:
+            self.done = postmortem.record("hold", h[0], "held the CPU for %d ms without yielding; "
+                                          "the watchdog will reset the board" % (self.n * self.keep_ms))
 
 
 def _release_hardware():
@@ -68,9 +95,13 @@ class Watchdog:
 
     def on_tick(self):
         self.late = self.late_tasks(port.ticks_ms())
+        was = self.feeding
         self.feeding = not self.late
         if self.feeding:
             self.feed()
+        elif was:                   # who the coming reset is for, kept across it
+            postmortem.record("reset", "watchdog", "%s did not check in: the board resets in "
+                              "%d ms" % (", ".join(self.late), self.timeout_ms))
 
     def name_of(self, sender):
         name = self.client_names.get(sender)
@@ -122,7 +153,7 @@ def main(critical=None, timeout_ms=5000, grace_ms=1000, wdt=None, feed_ms=None, 
     real = wdt is None
     if real:
         h = yield kernel.handle(0)
-        wdt = _hardware_wdt(h.running)
+        wdt = _hardware_wdt(h)
     try:
         yield from serve(PROTOCOL, Watchdog(critical, timeout_ms, grace_ms, wdt, feed_ms), name)
     finally:

@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "deploy",
     "board",
     "inspect",
+    "control",
     "hil",
 ]
 
@@ -27,5 +28,7 @@ COMMANDS = {
     "deploy": "deploy",
     "run": "board", "repl": "board", "console": "board", "reset": "board", "ls": "board", "cat": "board", "rm": "board",
     "ps": "inspect", "top": "inspect", "trace": "inspect", "log": "inspect",
+    "fault": "control", "hold": "control", "release": "control", "restart": "control",
+    "faults": "control",
     "hil": "hil",
 }

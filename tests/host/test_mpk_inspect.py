@@ -25,7 +25,7 @@ def idle():
     while True:
         yield kernel.recv()
 k = fw.build()
-for i in range(16):
+for i in range(15):                 # 15 beside the firmware's 15 tasks
     k.spawn(idle, name="idle%02d" % i, mailbox=2)
 print("thirty up")
 fw.run(k)
