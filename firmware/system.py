@@ -29,7 +29,7 @@ IMAGE = {
     "board": None,
     "kernel": {"trace": 64, "slow_slice_ms": 20},
     "supervisor": {"intensity": 5, "period_ms": 10000, "backoff_ms": 50,
-                   "backoff_max_ms": 5000, "group_intensity": 2, "heartbeat_timeout_ms": 5000},
+                   "backoff_max_ms": 5000, "group_intensity": 2, "heartbeat_timeout_ms": 2000},
     "tasks": [
         # core services first: everything else logs and stores through them
         {"name": "log", "args": (64, "info", {"dir": "/data/log", "level": "info",
@@ -67,9 +67,10 @@ IMAGE = {
          "caps": ("i2c", "gpio", "log", "fs", "display", "watchdog", "supervisor")},
         # the console last: it answers mpk ps/top/trace/log, and takes Ctrl-C; above the
         # application, so a busy application cannot leave the board deaf to the host
-        # (privileged: it reads the task table, faults and trace, and stops the kernel)
+        # (privileged: it reads the task table, faults and trace, and stops the kernel;
+        # streaming a snapshot to a slow serial link may take it a while)
         {"name": "console", "prio": 3, "mailbox": 8, "group": "console", "needs": "console",
-         "privileged": True, "heartbeat_ms": HB},
+         "privileged": True, "heartbeat_ms": HB, "heartbeat_timeout_ms": 10000},
     ],
 }
 

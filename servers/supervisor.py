@@ -49,7 +49,7 @@ DEFAULTS = {
     "backoff_ms": 20,        # delay before the 2nd restart in a period; doubles each time
     "backoff_max_ms": 2000,
     "group_intensity": 2,    # group restarts per period before the board is reset
-    "heartbeat_timeout_ms": 5000,   # a pinged task answers within this, or it has hung
+    "heartbeat_timeout_ms": 2000,   # a pinged task answers within this, or it has hung
 }
 HISTORY = 32
 QUOTA_WINDOW_MS = 1000       # quotas are bytes per this window

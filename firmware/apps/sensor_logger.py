@@ -2,7 +2,10 @@
 # temperature sensor (a TMP102), blinks the LED, logs the reading (the log server keeps
 # it on flash), appends it to a CSV file through the fs server, shows it on the display,
 # and checks in with the watchdog. A server that is restarting costs one reading, not the
-# application: every call is guarded, and the next period tries again.
+# application: every call is guarded, and the next period tries again. It checks in
+# first, and a server that timed out is not asked again in the same period, so a hung
+# server (until the supervisor's pings find it) cannot make the application miss its
+# watchdog period.
 import kernel
 import boards
 from kernel import port
@@ -22,12 +25,21 @@ def tmp102_c(raw):
     return v * 0.0625
 
 
-def _try(gen, errors):
-    # Run one client call; count and swallow what a restarting server answers.
+CALL_MS = 500             # a server slower than this is skipped for the period
+
+
+def _try(gen, errors, skip=None, name=None):
+    # Run one client call; count and swallow what a restarting server answers. A server
+    # in skip (it timed out this period) is not called; one that times out joins it.
+    if skip is not None and name in skip:
+        gen.close()
+        return None
     try:
         return (yield from gen)
     except (ServerError, kernel.IPCError) as e:
         errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
+        if skip is not None and isinstance(e, kernel.Timeout):
+            skip.add(name)
         return None
 
 
@@ -35,11 +47,11 @@ def main(period_ms=1000, board=None):
     b = boards.current(board) if type(board) is str else (board or boards.current())
     sensor = b.TEMP_I2C
     log = Logger("sensor")
-    g = gpio.client(timeout=2000)
-    bus = i2c.client(timeout=2000)
-    disp = display.client(timeout=2000)
-    files = fs.client(timeout=2000)
-    wd = watchdog.client(timeout=2000)
+    g = gpio.client(timeout=CALL_MS)
+    bus = i2c.client(timeout=CALL_MS)
+    disp = display.client(timeout=CALL_MS)
+    files = fs.client(timeout=CALL_MS)
+    wd = watchdog.client(timeout=CALL_MS)
     errors = {}
     led = None
     n = 0
@@ -47,11 +59,14 @@ def main(period_ms=1000, board=None):
     yield from log.info("started: %s on I2C %d at 0x%02x" % (sensor["chip"], sensor["bus"], sensor["addr"]))
     while True:
         t0 = port.ticks_ms()
+        skip = set()
+        if (yield from _present("watchdog")):      # images without a watchdog run too
+            yield from _try(wd.checkin(), errors)
         if led is None:
-            led = yield from _try(g.claim("LED", "out"), errors)
+            led = yield from _try(g.claim("LED", "out"), errors, skip, "gpio")
         else:
-            yield from _try(g.toggle("LED"), errors)
-        raw = yield from _try(bus.readmem(sensor["addr"], 0, 2, sensor["bus"]), errors)
+            yield from _try(g.toggle("LED"), errors, skip, "gpio")
+        raw = yield from _try(bus.readmem(sensor["addr"], 0, 2, sensor["bus"]), errors, skip, "i2c")
         if raw is not None:
             n += 1
             c = tmp102_c(raw)
@@ -60,18 +75,14 @@ def main(period_ms=1000, board=None):
             line = "%d,%.2f\n" % (n, c)
             if csv_size + len(line) > CSV_MAX:
                 csv_size = 0
-                yield from _try(files.remove(CSV), errors)
-            yield from _try(_append(files, line, errors), errors)
+                yield from _try(files.remove(CSV), errors, skip, "fs")
+            yield from _try(_append(files, line, errors), errors, skip, "fs")
             csv_size += len(line)
-            yield from _try(disp.fill(0), errors)
-            yield from _try(disp.text("temperature", 0, 0), errors)
-            yield from _try(disp.text(text, 0, 16), errors)
-            yield from _try(disp.text("#%d" % n, 0, 32), errors)
-            yield from _try(disp.show(), errors)
+            for op in (disp.fill(0), disp.text("temperature", 0, 0), disp.text(text, 0, 16),
+                       disp.text("#%d" % n, 0, 32), disp.show()):
+                yield from _try(op, errors, skip, "display")
         else:
             yield from log.warn("sensor read failed")
-        if (yield from _present("watchdog")):      # images without a watchdog run too
-            yield from _try(wd.checkin(), errors)
         left = period_ms - port.ticks_diff(port.ticks_ms(), t0)
         yield kernel.sleep(left if left > 0 else 0)
 

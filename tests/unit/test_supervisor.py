@@ -297,7 +297,7 @@ def test_pings_fall_due_by_each_tasks_heartbeat_and_only_the_pinger_may_ask():
     assert done(dispatch(S.PROTOCOL, sup, pinger, ("pings",))) == ([], 100)
     f.t += 100
     due, wait = done(dispatch(S.PROTOCOL, sup, pinger, ("pings",)))
-    assert due == [("a", sup.by_name["a"].tid, 5000)] and wait == 100, (due, wait)
+    assert due == [("a", sup.by_name["a"].tid, 2000)] and wait == 100, (due, wait)
     f.t += 200
     due, wait = done(dispatch(S.PROTOCOL, sup, pinger, ("pings",)))
     assert [d[0] for d in due] == ["a", "b"] and wait == 100
