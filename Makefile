@@ -16,7 +16,7 @@ MPK_PICO_FIRMWARE ?= $(firstword $(wildcard $(EMULATOR_DIR)/RPI_PICO-*.uf2))
 MPK_RP2040_BOOTROM ?= $(wildcard $(EMULATOR_DIR)/rp2040-bootrom-b1.bin)
 export MPK_PICO_FIRMWARE MPK_RP2040_BOOTROM
 
-.PHONY: setup run test test-fast bench clean
+.PHONY: setup run test test-fast bench chaos clean
 
 setup: $(STAMP) $(EMU_STAMP)
 
@@ -44,6 +44,12 @@ test: $(STAMP) $(EMU_STAMP)
 
 bench: $(STAMP) $(EMU_STAMP)
 	$(BIN)/python -m bench.run
+
+# The fault-injection campaign (chaos/): CHAOS_FAULTS faults (default 3,400,000, MINIX 3's
+# count) into the firmware image on the unix port; `make test` runs a short one.
+CHAOS_FAULTS ?= 3400000
+chaos: $(STAMP)
+	$(BIN)/python -m chaos.run --faults $(CHAOS_FAULTS)
 
 clean:
 	rm -rf $(VENV) $(EMU)/node_modules build bench/results.json .pytest_cache

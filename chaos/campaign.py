@@ -20,7 +20,6 @@ import sys
 
 import kernel
 from kernel import port
-import fake_machine as fm
 import boards
 from boards import hw
 from firmware import system
@@ -34,22 +33,32 @@ FUZZERS = 4
 INJECTED_TYPES = ("InjectedFault", "MemoryError", "Hang")
 
 
-_FakeWDT = fm.WDT
+def fake_machine():
+    # The fake machine (tests/unit/fake_machine.py), its WDT remembering its last feed: a
+    # gap past its timeout is a reset the board would have had.
+    import fake_machine as fm
 
+    base_wdt = getattr(fm, "_CampaignBase", fm.WDT)
+    fm._CampaignBase = base_wdt
 
-class Wdt(_FakeWDT):
-    # The fake machine's WDT, remembering its last feed: a gap past its timeout is a
-    # reset the board would have had.
-    def __init__(self, id=0, timeout=5000):
-        _FakeWDT.__init__(self, id, timeout)
-        self.fed = port.ticks_ms()
+    class Wdt(base_wdt):
+        def __init__(self, id=0, timeout=5000):
+            base_wdt.__init__(self, id, timeout)
+            self.fed = port.ticks_ms()
 
-    def feed(self):
-        self.fed = port.ticks_ms()
+        def feed(self):
+            self.fed = port.ticks_ms()
+    fm.WDT = Wdt
+    return fm
 
 
 class Campaign:
-    def __init__(self, seed, target, seconds, selftest=None, crash=True, root="/tmp", only=None):
+    def __init__(self, seed, target, seconds, selftest=None, crash=True, root="/tmp", only=None,
+                 on_board=False):
+        # on_board: the board's own machine instead of the fake one (mpk chaos): no bus
+        # errors injected, no watchdog (a real one cannot be stopped), and only the load
+        # the board's wiring and devices allow.
+        self.fm = None if on_board else fake_machine()
         self.rng = Rng(seed)
         self.seed = seed
         self.target = target
@@ -64,6 +73,8 @@ class Campaign:
         self.only = only
         self.root = root
         self.examples = []
+        self.causes = {}             # restarts by what ended the task (fault type or reason)
+        self.ending = False
         self.t0 = None
         self.hung = {}
         self.hang_ms = HANG_MS if selftest is None else 3000
@@ -71,13 +82,18 @@ class Campaign:
     # --- the system --------------------------------------------------------------------
 
     def image(self):
-        fm.setup((("GP2", "GP3"), ("GP6", "GP7")))
-        fm.WDT = Wdt
-        hw.use(fm)
-        b = boards.current("sim")
+        fm = self.fm
+        if fm is not None:
+            fm.setup((("GP2", "GP3"), ("GP6", "GP7")))
+            hw.use(fm)
+            b = boards.current("sim")
+        else:
+            b = boards.current()
         tasks = []
         for t in system.tasks_for(b):
             t = dict(t)
+            if fm is None and t["name"] == "watchdog":
+                continue
             if t["name"] == "fs":
                 t["args"] = (self.root + "/data",) + tuple(t["args"][1:])
             elif t["name"] == "log":
@@ -98,6 +114,8 @@ class Campaign:
         def record(sup, c, tid, reason, action, delay, fault):
             if action in ("restart", "group"):
                 camp.out["restarts"] += 1
+                why = (fault or {}).get("type") or reason
+                camp.causes[why] = camp.causes.get(why, 0) + 1
             if action == "reset":
                 camp.out["board_resets"] += 1
             f = fault or {}
@@ -121,7 +139,7 @@ class Campaign:
     def ticker(self):
         # Fires the fake machine's timers (what the hardware does between instructions).
         while True:
-            fm.fire_due()
+            self.fm.fire_due()
             yield kernel.sleep(2)
 
     def fuzzer(self, i, protocols, inj):
@@ -167,10 +185,12 @@ class Campaign:
 
     def injector(self, inj):
         n = 0
-        while True:
+        while not self.ending:
             yield from inj.step()
             n += 1
             yield kernel.sleep(1 if n % 8 else 3)
+        while True:                      # the campaign is ending: nothing more
+            yield kernel.sleep(100000)
 
     def guarded(self, fn, *args):
         # A client or fuzzer outlives the MemoryErrors a storm gives it.
@@ -191,6 +211,8 @@ class Campaign:
                 break
             except MemoryError:
                 yield kernel.sleep(1)
+        self.ending = True               # no new faults; a storm under way lets go
+        yield kernel.sleep(50)
         yield kernel.stop()
 
     def _control(self, sup_tid):
@@ -214,10 +236,12 @@ class Campaign:
                     self.out["hangs"] += 1
                     self.example("hang", "%s: no verified answer for %d ms" % (c, self.hang_ms))
                 self.hung[c] = stuck
-            w = fm.wdt[-1] if fm.wdt else None
+            w = self.fm.wdt[-1] if self.fm is not None and self.fm.wdt else None
             if w is not None and port.ticks_diff(now, w.fed) > w.timeout:
                 self.out["watchdog_resets"] += 1
+                self.example("watchdog", "not fed for %d ms" % port.ticks_diff(now, w.fed))
                 w.fed = now
+                yield from self._why_unfed()
             if port.ticks_diff(now, last) >= PROGRESS_MS:
                 try:                         # a storm may leave no room for the line
                     print("chaos: " + json.dumps(self.report()))
@@ -227,10 +251,20 @@ class Campaign:
             if self.total() >= self.target or port.ticks_diff(now, self.t0) >= self.seconds * 1000:
                 return
 
+    def _why_unfed(self):
+        # What the watchdog server says: who was late (for the report).
+        try:
+            tid = yield kernel.lookup("watchdog", 0)
+            st = yield kernel.call(tid, ("status",), 1000)
+            self.example("watchdog", "status %s" % (st,))
+        except Exception as e:
+            self.example("watchdog", "no status: %s" % type(e).__name__)
+
     def report(self):
         dt = max(1, port.ticks_diff(port.ticks_ms(), self.t0 or port.ticks_ms()))
         r = dict(self.out)
         r["faults"] = dict(self.faults)
+        r["restart_causes"] = dict(self.causes)
         r["total"] = self.total()
         r["seconds"] = dt / 1000
         r["rate"] = int(self.total() * 1000 / dt)
@@ -242,7 +276,9 @@ class Campaign:
 
     def run(self):
         img, b = self.image()
-        k = kernel.Kernel(trace=64, forever=True, idle=fm.idle, slow_slice_ms=50)
+        self.board = b
+        fm = self.fm
+        k = kernel.Kernel(trace=64, forever=True, idle=fm.idle if fm else None, slow_slice_ms=50)
         orig = supervisor.Supervisor._record
         supervisor.Supervisor._record = self.tally_record(orig)
         servers = [t["name"] for t in img["tasks"] if t["name"] not in ("sensor_logger",)]
@@ -257,6 +293,8 @@ class Campaign:
         armed = inject.Armed({id(p): n for n, p in protocols.items()})
         armed.install()
         classes = inject.CLASSES if self.crash else inject.HANDLER + inject.LOAD + ("hostile-request",)
+        if fm is None:
+            classes = tuple(c for c in classes if c != "bus-error")
         if self.only:
             classes = tuple(c for c in classes if c in self.only)
         fuzzers = FUZZERS if "hostile-request" in classes else 0
@@ -264,12 +302,13 @@ class Campaign:
         inj = inject.Injector(self.rng, self.faults, armed, targets, fm, classes=classes)
         sup = k.spawn(supervisor.main, img, self.reset, "supervisor", b.LIMITS, False,
                       name="supervisor", prio=7, mailbox=16, privileged=True)
-        k.spawn(self.guarded, self.ticker, name="ticker", prio=7)
+        if fm is not None:
+            k.spawn(self.guarded, self.ticker, name="ticker", prio=7)
         k.spawn(self.controller, sup, None, name="controller", prio=7, privileged=True)
         k.spawn(self.guarded, self.injector, inj, name="injector", prio=6, privileged=True)
         for i in range(fuzzers):
             k.spawn(self.guarded, self.fuzzer, i, protocols, inj, name="fuzzer%d" % i, prio=1)
-        for name, fn, args in L.clients():
+        for name, fn, args in L.clients(fake=fm is not None, board=b):
             k.spawn(self.guarded, fn, self.load, *args, name=name, prio=2)
         if self.selftest in ("crash", "hang", "lost", "wrong"):
             k.spawn(self.guarded, broken_client, self.load, name="broken-client", prio=2)
@@ -286,6 +325,9 @@ class Campaign:
         finally:
             armed.uninstall()
             supervisor.Supervisor._record = orig
+        # The kernel stopped wherever its tasks stood, a storm perhaps holding the heap:
+        # let every task go before the report is made.
+        k = None
         gc.collect()
         return self.report()
 
@@ -387,8 +429,12 @@ def main(argv):
             os.mkdir(d)
         except OSError:
             pass
-    r = Campaign(seed, target, seconds, selftest, root=root, only=only).run()
-    print("chaos-result: " + json.dumps(r))
+    on_board = len(argv) > 7 and argv[7] == "board"
+    r = Campaign(seed, target, seconds, selftest, root=root, only=only, on_board=on_board).run()
+    gc.collect()
+    sys.stdout.write("chaos-result: ")   # streamed: the heap may be fragmented by now
+    json.dump(r, sys.stdout)
+    sys.stdout.write("\n")
 
 
 if __name__ == "__main__":

@@ -67,9 +67,10 @@ def result_of(p, d, timeout):
 
 def add(total, r):
     for k, v in r.items():
-        if k == "faults":
+        if k in ("faults", "restart_causes"):
+            d = total.setdefault(k, {})
             for c, n in v.items():
-                total["faults"][c] = total["faults"].get(c, 0) + n
+                d[c] = d.get(c, 0) + n
         elif k == "examples":
             total["examples"].extend(v[: max(0, 20 - len(total["examples"]))])
         elif isinstance(v, (int, float)) and k not in ("seed", "rate"):
@@ -113,8 +114,13 @@ def table(total):
         total["total"], total["wall_s"], total["rate"], total.get("segments", 0)))
     t.add_column("fault class")
     t.add_column("injected", justify="right")
+    t.add_column("per second", justify="right")
+    wall = max(total["wall_s"], 0.001)
     for c, n in sorted(total["faults"].items(), key=lambda kv: -kv[1]):
-        t.add_row(c, "{:,}".format(n))
+        t.add_row(c, "{:,}".format(n), "{:,.1f}".format(n / wall))
+    t.add_section()
+    for c, n in sorted(total.get("restart_causes", {}).items(), key=lambda kv: -kv[1]):
+        t.add_row("restarts after " + c, "{:,}".format(n), "")
     t.add_section()
     for k in ("kernel_deaths", "hangs", "lost_calls", "wrong_replies", "input_crashes", "board_resets",
               "watchdog_resets", "restarts", "verified", "error_replies"):

@@ -59,7 +59,7 @@ IMAGE = {
         # before the application, which checks in from its first period)
         {"name": "watchdog", "args": ({"sensor_logger": 5000}, 8000), "prio": 7,
          "mailbox": 8, "group": "core", "critical": True, "needs": "watchdog",
-         "heartbeat_ms": HB},
+         "heartbeat_ms": 1000},          # found hung well within the WDT's 8 s
         # the example application: a sensor logger built only from the servers (the
         # watchdog checks it is alive: it checks in every period)
         {"name": "sensor_logger", "module": "firmware.apps.sensor_logger",
@@ -67,10 +67,9 @@ IMAGE = {
          "caps": ("i2c", "gpio", "log", "fs", "display", "watchdog", "supervisor")},
         # the console last: it answers mpk ps/top/trace/log, and takes Ctrl-C; above the
         # application, so a busy application cannot leave the board deaf to the host
-        # (privileged: it reads the task table, faults and trace, and stops the kernel;
-        # streaming a snapshot to a slow serial link may take it a while)
+        # (privileged: it reads the task table, faults and trace, and stops the kernel)
         {"name": "console", "prio": 3, "mailbox": 8, "group": "console", "needs": "console",
-         "privileged": True, "heartbeat_ms": HB, "heartbeat_timeout_ms": 10000},
+         "privileged": True, "heartbeat_ms": HB},
     ],
 }
 

@@ -26,6 +26,9 @@ Commands (the board answers at least "hello" and "snapshot"):
                   "cpu_ms": 12, "mem": 1024, "restarts": 0}
     trace     args {"since": SEQ} -> trace events with "seq" > SEQ, each a dict with "seq"
     log       args {"since": SEQ} -> log records with "seq" > SEQ, each a dict with "seq"
+    call      args {"to": NAME, "msg": "('usage',)"} -> repr of that server's reply
+    faults    -> {"now": this boot's fault records, "before": the post-mortem on flash}
+    inject    args {"task": NAME|TID, "kind": "exception"|"memory"|"hang"} -> {"tid", "name", "kind"}
 
 Fallback when no console server answers "hello": the host stops the loop with Ctrl-C
 (the kernel keeps its state), enters the raw REPL without a soft reset, runs FALLBACK_CODE

@@ -13,7 +13,8 @@
 # ("err", code, text). Errors never cross IPC as exceptions. Messages are shared objects,
 # not copies, so checks are by exact type: a subclass or a foreign object could run its
 # own code inside the server (an __eq__ or a str method that raises).
-# Every server also answers ("ping",) with True: the supervisor's liveness check.
+# Every server also answers ("ping",) with True, and takes the supervisor's liveness ping,
+# the notification bit PING_BIT, by receiving it (serve() hides it from on_kernel).
 import kernel
 from kernel import recv, reply, call, lookup, Dead, KERNEL, client, port
 
@@ -60,6 +61,7 @@ MAX_BYTES = 4096
 MAX_ITEMS = 32                              # items of a list, tuple or dict argument
 MAX_TEXT = 96                               # characters of an error reply's text
 PING = ((), "True: the server is serving", ())
+PING_BIT = 1 << 29           # the supervisor's liveness ping: a notification serve() takes
 
 
 def _plain(v, depth=0):
@@ -234,6 +236,10 @@ def serve(protocol, impl, name=None):
         else:
             sender, msg = yield recv()
         if sender == KERNEL:
+            if type(msg) is int:
+                msg &= ~PING_BIT             # taken by receiving it: nothing to do
+                if not msg:
+                    continue
             if on_kernel is not None:
                 r = on_kernel(msg)
                 if is_gen(r):

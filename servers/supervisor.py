@@ -18,8 +18,12 @@
 # that calls ("ping",) with a timeout (every server answers it, servers/base.py). One that
 # does not answer in "heartbeat_timeout_ms" (a server looping while yielding, one that
 # stopped receiving or sleeps forever, one that hangs before it registers: it is pinged
-# by tid) is killed and handled like a fault, reason "hang". The pinger runs at the
-# supervisor's priority, so a server spinning at its clients' priority is still caught.
+# by tid) is killed and handled like a fault, reason "hang". A ping is a notification bit
+# (PING_BIT), which the kernel clears when the task next receives: it never blocks the
+# pinger, never fills a mailbox and lends no priority (a call would lend the pinger's
+# priority to a server spinning in a handler, and starve everyone else), and every due
+# task is pinged at once. The pinger runs at the supervisor's priority, so a server
+# spinning at its clients' priority is still caught.
 #
 # The supervisor never sends to its clients and never blocks on them: it only replies. It
 # is privileged (it spawns, kills and reads other tasks' records, all through system
@@ -35,7 +39,7 @@
 import sys
 import kernel
 from kernel import port, KERNEL
-from servers.base import dispatch, finish, is_gen, Client, ServerError, NOENT, BADREQ, DENIED
+from servers.base import dispatch, finish, is_gen, Client, ServerError, NOENT, BADREQ, DENIED, PING_BIT
 from servers import postmortem
 
 PERMANENT = "permanent"
@@ -148,7 +152,6 @@ class Supervisor:
         self.history = []
         self.resets = 0
         self.to_monitor = []
-        self.pinger = None       # the pinger's tid: only it may report a hang
         self._spawn = spawn
         self._kill = kill
         self._reset = reset
@@ -421,43 +424,44 @@ class Supervisor:
 
 
 PINGER = "pinger"
+POLL_MS = 50                 # how often the pinger looks whether its pings were taken
 
 
 def pinger(sup):
     # The supervisor's helper task: pings the tasks the supervisor says are due (by tid,
-    # so one that never registered is pinged too) and reports those that do not answer.
-    # It calls; the supervisor only ever replies.
+    # so one that never registered is pinged too), all at once, and reports those that
+    # have not received their ping within their timeout. It asks the supervisor for work
+    # with calls; the supervisor only ever replies.
+    out = {}                     # tid -> (name, ticks_ms pinged, timeout): pings not taken
     while True:
         due, wait = yield kernel.call(sup, ("pings",))
+        now = port.ticks_ms()
         for name, tid, timeout in due:
-            if not (yield from _answers(tid, timeout)):
+            if tid not in out:
+                try:
+                    yield kernel.notify(tid, PING_BIT)
+                    out[tid] = (name, now, timeout)
+                except (kernel.Dead, kernel.Denied):
+                    pass                 # ended: the supervisor hears of it by itself
+        for tid in list(out):
+            name, t0, timeout = out[tid]
+            try:
+                notes = (yield kernel.info("task", tid))["notes"]
+            except kernel.Dead:
+                notes = 0
+            if not notes & PING_BIT:
+                del out[tid]             # received: it is serving
+            elif port.ticks_diff(now, t0) >= timeout:
+                del out[tid]
                 yield kernel.call(sup, ("hung", name, tid, timeout))
-        yield kernel.sleep(max(10, wait))
-
-
-def _answers(tid, timeout):
-    # Whether tid answers ("ping",) within timeout ms: any reply counts; a full mailbox
-    # is retried until the time is up (a server that stopped receiving fills it).
-    t0 = port.ticks_ms()
-    while True:
-        left = timeout - port.ticks_diff(port.ticks_ms(), t0)
-        if left <= 0:
-            return False
-        try:
-            yield kernel.call(tid, ("ping",), left)
-            return True
-        except kernel.Timeout:
-            return False
-        except kernel.Full:
-            yield kernel.sleep(min(left, 20))
-        except (kernel.Dead, kernel.Denied):
-            return True                  # ended: the supervisor hears of it by itself
+        yield kernel.sleep(min(wait, POLL_MS) if out else max(10, wait))
 
 
 def pinger_spec(sup_tid):
-    # The pinger as a child of the supervisor: restarted like any other task.
+    # The pinger as a child of the supervisor: restarted like any other task. Privileged:
+    # it reads other tasks' records (whether a ping is still pending).
     return {"name": PINGER, "fn": pinger, "args": (sup_tid,), "prio": 7, "mailbox": 2,
-            "group": "supervisor"}
+            "group": "supervisor", "privileged": True}
 
 
 # The running supervisor, for the REPL helpers after Ctrl-C (firmware/repl.py shows its

@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "board",
     "inspect",
     "control",
+    "chaos",
     "hil",
 ]
 
@@ -29,6 +30,6 @@ COMMANDS = {
     "run": "board", "repl": "board", "console": "board", "reset": "board", "ls": "board", "cat": "board", "rm": "board",
     "ps": "inspect", "top": "inspect", "trace": "inspect", "log": "inspect",
     "fault": "control", "hold": "control", "release": "control", "restart": "control",
-    "faults": "control",
+    "faults": "control", "chaos": "chaos",
     "hil": "hil",
 }

@@ -233,6 +233,8 @@ def main(argv=None):
     ap.add_argument("--scenario", choices=sorted(project.SCENARIOS), default="small",
                     help="the project deployed: small (made up) or firmware (this checkout's)")
     ap.add_argument("--variant", choices=sorted(VARIANTS), help="sweep a broken variant of the deploy instead")
+    ap.add_argument("--tears", type=int, default=len(TEARS), metavar="T",
+                    help="also cut each write T ways, after 1/(T+1), 2/(T+1), ... of it (default %d)" % len(TEARS))
     ap.add_argument("--jobs", type=int, default=None, help="checker processes (default: one per CPU)")
     ap.add_argument("--work", default=None, help="keep the images and journal in this directory")
     a = ap.parse_args(argv)
@@ -243,7 +245,8 @@ def main(argv=None):
         rec = record(prepare(work, a.scenario), variant_name=a.variant)
         t1 = time.monotonic()
         pts = None if a.every <= 1 else sample(rec, a.every)
-        s = summarize(rec, sweep(rec, pts, a.jobs))
+        tears = tuple(i / (a.tears + 1) for i in range(1, a.tears + 1))
+        s = summarize(rec, sweep(rec, pts, a.jobs, tears))
         print(format_summary(s))
         print("recorded in %.1f s, swept in %.1f s" % (t1 - t0, time.monotonic() - t1))
     finally:

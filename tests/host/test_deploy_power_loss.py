@@ -102,7 +102,14 @@ def test_cut_flash_boots_on_the_virtual_board_and_the_next_deploy_completes(pc, 
 @pytest.mark.skipif(not FULL, reason="MPK_POWER_CUT_FULL=1 sweeps this checkout's firmware too")
 @pytest.mark.parametrize("scenario", ["firmware", "firmware_all"])
 def test_firmware_deploy_every_write_point(pc, tmp_path, scenario):
-    rec = pc.record(pc.prepare(tmp_path, scenario))
+    from host_tools.errors import MpkError
+
+    try:
+        rec = pc.record(pc.prepare(tmp_path / "1", scenario))
+    except MpkError:
+        # Once in a few dozen deploys the real firmware's board stops answering the deploy's
+        # read (before anything is written): record the whole deploy again, once.
+        rec = pc.record(pc.prepare(tmp_path / "2", scenario))
     s = _sweep(pc, rec)
     assert not s["failures"], pc.format_summary(s)
     assert set(s["counts"]) == {"v2", "v3"}

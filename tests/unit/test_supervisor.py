@@ -316,3 +316,4 @@ def test_a_hung_task_is_ended_and_restarted_as_a_hang():
     assert h["reason"] == "hang" and h["action"] == "restart" and h["fault"]["type"] == "Hang"
     done(sup.run_due())
     assert sup.by_name["a"].tid not in (None, old) and sup.by_name["a"].state == S.RUNNING
+
