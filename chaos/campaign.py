@@ -226,6 +226,9 @@ class Campaign:
                 if sender == kernel.KERNEL and type(msg) is tuple and msg[0] == "down":
                     self.out["kernel_deaths"] += 1
                     self.example("supervisor", "ended: %s" % (msg[2],))
+                    for f in (yield kernel.info("faults", 4)):
+                        if f.get("tid") == sup_tid:
+                            self.example("supervisor", (f.get("traceback") or "")[-300:])
                     break
             except kernel.Timeout:
                 pass
@@ -299,7 +302,8 @@ class Campaign:
             classes = tuple(c for c in classes if c in self.only)
         fuzzers = FUZZERS if "hostile-request" in classes else 0
         targets = [n for n in protocols if n not in ("supervisor", "broken")]
-        inj = inject.Injector(self.rng, self.faults, armed, targets, fm, classes=classes)
+        inj = inject.Injector(self.rng, self.faults, armed, targets, fm, classes=classes,
+                              pace=1 if fm is not None else 10)
         sup = k.spawn(supervisor.main, img, self.reset, "supervisor", b.LIMITS, False,
                       name="supervisor", prio=7, mailbox=16, privileged=True)
         if fm is not None:

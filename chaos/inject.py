@@ -118,13 +118,16 @@ def _then_raise(r, exc):
 
 class Injector:
     def __init__(self, rng, tally, armed, targets, fm, crash_gap_ms=CRASH_GAP_MS,
-                 classes=CLASSES):
+                 classes=CLASSES, pace=1):
+        # pace: how many times further apart load and ending faults come (a board runs
+        # the campaign several times slower than the unix port, and its gc is slower)
         self.rng = rng
         self.tally = tally               # class -> faults injected
         self.armed = armed
         self.targets = targets           # server names
         self.fm = fm                     # the fake machine (bus errors)
-        self.gap = crash_gap_ms
+        self.gap = crash_gap_ms * pace
+        self.pace = pace
         self.classes = [c for c in classes if c != "hostile-request"] or [None]
         self.last_crash = {}             # server -> ticks_ms of its last ending fault
         self.last_load = None
@@ -158,17 +161,17 @@ class Injector:
             self.count(cls)
             return
         if cls in LOAD:
-            if self.last_load is not None and kernel.port.ticks_diff(now, self.last_load) < LOAD_GAP_MS:
+            if self.last_load is not None and kernel.port.ticks_diff(now, self.last_load) < LOAD_GAP_MS * self.pace:
                 return
             self.last_load = now
             yield from (self.flood(name) if cls == "mailbox-flood" else self.storm())
             return
         # the rest end or hang a server: one at a time per server, spaced out
         if not self.may_end(name, now) or name in self.armed.armed or \
-                not _past(now, self.last_end, CRASH_EVERY_MS):
+                not _past(now, self.last_end, CRASH_EVERY_MS * self.pace):
             return
         if cls in HANGS:
-            if not _past(now, self.last_hang, HANG_EVERY_MS):
+            if not _past(now, self.last_hang, HANG_EVERY_MS * self.pace):
                 return
             self.last_hang = now
             self.hung_at[name] = now

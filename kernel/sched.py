@@ -401,9 +401,14 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
                         self._ready(t)
                     raise e                    # (the native emitter has no bare raise)
                 except BaseException as e:     # MemoryError, SystemExit...: contained
-                    if not in_task and not hasattr(sc, "op"):
-                        e = TypeError("task yielded a %s, not a syscall" % type(sc).__name__)
-                    self._fault(t, e)
+                    if not in_task and isinstance(e, MemoryError) and hasattr(sc, "op"):
+                        # The kernel ran out of memory serving the call (a timer, a
+                        # waiter list): the call fails with it, the task lives on.
+                        self._interrupt(t, e)
+                    else:
+                        if not in_task and not hasattr(sc, "op"):
+                            e = TypeError("task yielded a %s, not a syscall" % type(sc).__name__)
+                        self._fault(t, e)
 
                 # Account the slice to t: CPU time, longest slice, heap allocated.
                 n = now_us()

@@ -107,8 +107,11 @@ def flush(now=False):
     if not now and _last_write[0] is not None and port.ticks_diff(t, _last_write[0]) < FLUSH_MS:
         return False
     _last_write[0] = t
-    recs = load(PATH)
-    recs.extend(_pending)
+    try:
+        recs = load(PATH)
+        recs.extend(_pending)
+    except MemoryError:             # the next flush tries again
+        return False
     del _pending[:]
     _save(recs)
     return True

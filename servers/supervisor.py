@@ -182,7 +182,10 @@ class Supervisor:
         try:
             tid = yield from self._spawn(c.spec)
         except Exception as e:       # import error, bad arguments, out of memory, Denied
-            why = "start:%s: %s" % (type(e).__name__, _text(e))
+            try:
+                why = "start:%s: %s" % (type(e).__name__, _text(e))
+            except MemoryError:
+                why = "start:MemoryError"
             if isinstance(e, _NEVER_STARTS):
                 # No retry can mend a missing module or entry: failed at once.
                 c.state = FAILED
@@ -192,7 +195,7 @@ class Supervisor:
                 return None
             # Anything else may pass (a transient MemoryError): retried like a task that
             # ended, with the backoff and the intensity limit.
-            yield from self._ended(c, None, why, None)
+            yield from self._ended_safe(c, None, why, None)
             if c.state == STOPPED:
                 c.state = FAILED
             return c.tid
@@ -224,8 +227,18 @@ class Supervisor:
             return None                # one we killed ourselves, or not ours
         c.tid = None
         c.ping_due = None
-        yield from self._ended(c, tid, reason, fault)
+        yield from self._ended_safe(c, tid, reason, fault)
         return c
+
+    def _ended_safe(self, c, tid, reason, fault):
+        try:
+            yield from self._ended(c, tid, reason, fault)
+        except MemoryError:
+            # No room to decide or record: restart it soon all the same (allocates
+            # nothing), so no child is forgotten.
+            if c.state not in (STOPPED, FAILED, HELD):
+                c.state = BACKOFF
+                c.due = port.ticks_add(self.now(), self.config["backoff_ms"])
 
     def _ended(self, c, tid, reason, fault):
         # A child ended (tid) or could not start (tid None): restart it per its policy,
@@ -545,31 +558,58 @@ def main(image, reset=None, name="supervisor", limits=None, keep_postmortem=Fals
     if any(c.spec.get("heartbeat_ms") for c in sup.children):
         sup.add(pinger_spec((yield kernel.self_())), limits)
     yield from sup.start_all()
+    # Nothing restarts the supervisor: it outlives a heap that runs out (another task's
+    # allocation storm). A step that fails with MemoryError is taken again a moment later,
+    # the message it was handling with it; a child's end is then recorded at the least.
+    held = None
     while True:
-        while sup.to_monitor:
-            yield kernel.monitor(sup.to_monitor.pop(0))
+        try:
+            held = yield from _step(sup, held)
+        except MemoryError:
+            port.collect()
+            yield kernel.sleep(OOM_RETRY_MS)
+
+
+OOM_RETRY_MS = 10
+_OOM = ("err", "internal", "supervisor: out of memory, try again")
+
+
+def _step(sup, held):
+    # One turn of the supervisor's loop: returns None, or the message to handle again.
+    while sup.to_monitor:
+        yield kernel.monitor(sup.to_monitor[0])
+        sup.to_monitor.pop(0)
+    if held is None:
         wait = sup.next_due()
         if postmortem.pending():
             wait = postmortem.FLUSH_MS if wait is None else min(wait, postmortem.FLUSH_MS)
         try:
-            sender, msg = yield kernel.recv(wait)
+            held = yield kernel.recv(wait)
         except kernel.Timeout:
             postmortem.flush()
             yield from sup.run_due()
-            continue
-        if sender == KERNEL:
-            if type(msg) is tuple and len(msg) == 3 and msg[0] == "down":
+            return None
+    sender, msg = held
+    if sender == KERNEL:
+        if type(msg) is tuple and len(msg) == 3 and msg[0] == "down":
+            try:
                 fault = None if msg[2] == "normal" else (yield from _fault_of(msg[1]))
-                yield from sup.on_down(msg[1], msg[2], fault)
-        else:
+            except MemoryError:
+                fault = None
+            yield from sup.on_down(msg[1], msg[2], fault)
+    else:
+        try:
             r = dispatch(PROTOCOL, sup, kernel.client(sender), msg)
             if is_gen(r):
                 r = yield from finish(r, msg[0])
-            yield kernel.reply(sender, r)
-        if sup.next_due() == 0:
-            yield from sup.run_due()
-        if postmortem.pending():
-            postmortem.flush()               # at most once per FLUSH_MS
+        except MemoryError:
+            r = _OOM
+        yield kernel.reply(sender, r)
+    if sup.next_due() == 0:
+        yield from sup.run_due()
+    if postmortem.pending():
+        postmortem.flush()               # at most once per FLUSH_MS
+    return None
 
 
 def client(name="supervisor", timeout=None):

@@ -7,8 +7,7 @@ import json
 
 from host_tools.board_conn import add_port_argument
 from host_tools.errors import MpkError
-from host_tools.live import LiveSession
-from servers.inspect_format import postmortem_line
+from host_tools.live import LiveSession, _inspect
 
 KINDS = ("exception", "memory", "hang")
 
@@ -74,5 +73,5 @@ def cmd_faults(args):
     print("post-mortem (kept on the board's flash across resets): %s"
           % ("empty" if not before else "%d record(s), oldest first" % len(before)))
     for rec in before:
-        print(postmortem_line(rec))
+        print(_inspect().postmortem_line(rec))
     return 0

@@ -114,3 +114,15 @@ def test_the_post_mortem_names_the_task_that_held_the_cpu_across_the_watchdog_re
     assert any(r.get("kind") == "fault" and r.get("task") == "gpio" for r in before), before
     p = run_mpk("faults", "--port", port)
     assert "hold spinner: held the CPU" in p.stdout and "reset cause watchdog" in p.stdout, p.stdout
+
+
+def test_mpk_chaos_runs_the_campaign_on_the_board_and_leaves_it_running(board):
+    p = run_mpk("chaos", "--seconds", "8", "--json", "--port", board.port, timeout=180)
+    assert p.returncode == 0, (p.stdout[-2000:], p.stderr[-2000:])
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    assert r["total"] > 1000 and r["verified"] > 100 and r["restarts"] > 0, r
+    assert not any(r.get(k) for k in ("kernel_deaths", "hangs", "lost_calls", "wrong_replies",
+                                      "input_crashes")), r
+    assert console_up(board.port)                # the firmware runs again, /chaos is gone
+    p = run_mpk("ls", "/", "--port", board.port)
+    assert "chaos" not in p.stdout, p.stdout

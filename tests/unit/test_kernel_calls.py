@@ -201,7 +201,8 @@ def test_a_lent_priority_lasts_while_higher_callers_are_held_or_queued():
 
     def caller(p):
         srv = yield lookup("srv")
-        yield sleep(p)                          # the order they call in: 1, 4, 6
+        yield sleep(15 * p)                     # the order they call in: 1, 4, 6 (far
+                                                # enough apart for a loaded machine)
         yield call(srv, "from %d" % p)
 
     k.spawn(server, prio=0)

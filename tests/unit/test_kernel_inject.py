@@ -104,3 +104,34 @@ def test_injection_needs_the_privileged_right_and_a_known_kind():
     k.run()
     assert out == ["denied", "denied", "bad kind", "dead"], out
     assert k.task_info(victim)["state"] in ("ready", "recv")     # untouched
+
+
+def test_a_call_the_kernel_has_no_memory_to_serve_fails_and_the_task_lives_on():
+    # The heap runs out while the kernel serves a system call (here: adding the timer of
+    # a recv with a timeout): the call raises MemoryError in the task, which goes on.
+    k = kernel.Kernel()
+    out = []
+    real = k._timer_add
+    fail = [1]
+
+    def timer_add(t, ms):
+        if fail[0]:
+            fail[0] -= 1
+            raise MemoryError("no room for the timer")
+        return real(t, ms)
+    k._timer_add = timer_add
+
+    def task():
+        try:
+            yield recv(50)
+        except MemoryError:
+            out.append("MemoryError")
+        try:
+            yield recv(20)
+        except kernel.Timeout:
+            out.append("Timeout")
+        yield kernel.stop()
+    k.spawn(task, name="t", privileged=True)
+    k.run()
+    assert out == ["MemoryError", "Timeout"], out
+    assert not k.faults()
