@@ -429,7 +429,7 @@ class Supervisor:
         if c.tid != tid:
             return False                 # it has ended or been restarted meanwhile
         yield from self._stop(c)
-        fault = {"tid": tid, "name": name, "type": "Hang", "text": "no answer to a ping "
+        fault = {"tid": tid, "name": name, "type": "Hang", "text": "did not take its ping "
                  "within %d ms" % waited_ms, "traceback": "", "ticks_ms": self.now()}
         self.by_tid[tid] = c
         yield from self.on_down(tid, "hang", fault)
