@@ -304,6 +304,8 @@ class Campaign:
         targets = [n for n in protocols if n not in ("supervisor", "broken")]
         inj = inject.Injector(self.rng, self.faults, armed, targets, fm, classes=classes,
                               pace=1 if fm is not None else 10)
+        if fm is None:
+            self.load.storm_since = inj.stormed_since
         sup = k.spawn(supervisor.main, img, self.reset, "supervisor", b.LIMITS, False,
                       name="supervisor", prio=7, mailbox=16, privileged=True)
         if fm is not None:

@@ -134,6 +134,7 @@ class Injector:
         self.last_end = None
         self.last_hang = None
         self.hung_at = {}                # server -> ticks_ms of its last hang
+        self.last_storm = None
         self.disturbed = {}              # server -> ending faults so far
 
     def count(self, cls):
@@ -198,6 +199,10 @@ class Injector:
             except kernel.Dead:
                 pass
 
+    def stormed_since(self, t0):
+        t = self.last_storm
+        return t is not None and kernel.port.ticks_diff(t, t0) >= -10
+
     def recently_hung(self, name):
         t = self.hung_at.get(name)
         return t is not None and not _past(kernel.port.ticks_ms(), t, HUNG_MS)
@@ -218,6 +223,7 @@ class Injector:
         # Fill the heap until it runs out, hold it 1-5 ms (others then fail to allocate,
         # for real), let it go.
         self.count("allocation-storm")
+        self.last_storm = kernel.port.ticks_ms()
         hold = []
         try:
             while len(hold) < 4000:

@@ -167,7 +167,7 @@ def test_repl_is_python_and_console_is_the_firmware_shell(unix_board):
     assert p.returncode == 0 and p.stdout.split()[:3] == ["TID", "NAME", "STATE"], (p.stdout, p.stderr)
     p = run_mpk("repl", "--port", unix_board.port, input="6 * 7\nlen(kernel.running_kernel().tasks())\n")
     assert p.returncode == 0, p.stderr
-    assert p.stdout.split()[:2] == ["42", "16"], p.stdout        # Python, with the system stopped, kept
+    assert p.stdout.split()[:2] == ["42", "15"], p.stdout        # Python, with the system stopped, kept
     assert not console_up(unix_board.port, timeout=2)           # it stayed stopped
     p = run_mpk("repl", "--resume", "--port", unix_board.port, input="1 + 1\n")
     assert p.returncode == 0 and p.stdout.split()[0] == "2", p.stdout

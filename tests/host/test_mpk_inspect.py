@@ -25,7 +25,7 @@ def idle():
     while True:
         yield kernel.recv()
 k = fw.build()
-for i in range(14):                 # 14 beside the firmware's 16 tasks
+for i in range(15):                 # 15 beside the firmware's 15 tasks
     k.spawn(idle, name="idle%02d" % i, mailbox=2)
 print("thirty up")
 fw.run(k)

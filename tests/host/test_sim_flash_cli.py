@@ -45,6 +45,18 @@ def test_files_persist_across_soft_reset(sim_board, mpremote):
     assert "soft reset" in sim_board.events
 
 
+def stop(p, sig, timeout=30):
+    # Its exit code after sig; killed if it does not exit in time (a loaded machine is
+    # slow, and a board left running would be found by the next test's `mpk devices`).
+    p.send_signal(sig)
+    try:
+        return p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        raise
+
+
 def test_files_persist_across_mpk_sim_restarts_and_link(tmp_path):
     flash = tmp_path / "pico.img"
     link = tmp_path / "ttyPICO"
@@ -54,15 +66,13 @@ def test_files_persist_across_mpk_sim_restarts_and_link(tmp_path):
         assert flash.stat().st_size == PICO_FLASH
         mp(str(link), "exec", "import os; os.mkdir('lib')\nwith open('lib/x.py', 'w') as f: f.write('X = 7')")
     finally:
-        p.send_signal(signal.SIGTERM)
-        assert p.wait(10) == 0
+        assert stop(p, signal.SIGTERM) == 0
     assert not link.exists() and not os.path.islink(link)  # cleaned up
     p, port = start_sim("--flash", str(flash))
     try:
         assert mp(port, "exec", "import x; print(x.X)").strip() == "7"  # /lib is on sys.path
     finally:
-        p.send_signal(signal.SIGINT)
-        assert p.wait(10) == 0
+        assert stop(p, signal.SIGINT) == 0
 
 
 def test_killed_during_a_write_leaves_a_mountable_flash(tmp_path):
