@@ -33,12 +33,15 @@ $(EMU_STAMP): $(EMU)/package.json $(EMU)/package-lock.json
 run: $(STAMP)
 	$(BIN)/python -m host_tools.run
 
-# The unit and host tests, then the on-device HIL suite (tests/hil) through the HIL plugin
-# (host_tools/hil) on both virtual boards at once, the unix-port board and the emulated
-# Pico; both runs run, the target fails if either does.
+# The unit and host tests, then the short fault-injection campaign and its self-tests
+# (CPU-bound: on their own, so they do not starve the virtual boards' timing), then the
+# on-device HIL suite (tests/hil) through the HIL plugin (host_tools/hil) on both virtual
+# boards at once, the unix-port board and the emulated Pico; every run runs, the target
+# fails if any does.
 test: $(STAMP) $(EMU_STAMP)
 	@status=0; \
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile || status=1; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile -m "not chaos" || status=1; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile -m chaos tests/host || status=1; \
 	$(BIN)/python -m pytest -q -p no:cacheprovider --board sim --board emu tests/hil || status=1; \
 	exit $$status
 

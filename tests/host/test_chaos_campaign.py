@@ -9,6 +9,9 @@ from chaos import inject, run
 SECONDS = 40
 
 
+pytestmark = pytest.mark.chaos
+
+
 @pytest.mark.skipif(run.micropython() is None, reason="no MicroPython unix port installed")
 def test_a_short_campaign_of_every_fault_class_breaks_nothing():
     total = run.campaign(None, 1, None, seed=7, seconds=SECONDS, quiet=True)

@@ -9,6 +9,9 @@ EXPECT = {"crash": "input_crashes", "hang": "hangs", "lost": "lost_calls",
           "wrong": "wrong_replies", "kernel": "kernel_deaths"}
 
 
+pytestmark = pytest.mark.chaos
+
+
 @pytest.mark.skipif(run.micropython() is None, reason="no MicroPython unix port installed")
 @pytest.mark.parametrize("kind", sorted(EXPECT))
 def test_the_harness_detects_a_broken_server(kind):
