@@ -58,6 +58,9 @@ def run(args):
 
     board = make_board(args)
     old = signal.signal(signal.SIGTERM, on_signal)
+    # Ctrl-C too, explicitly: a process started in the background by a shell (a CI job,
+    # `mpk sim &`) inherits SIGINT ignored, and would not stop on it otherwise.
+    old_int = signal.signal(signal.SIGINT, on_signal)
     old_usr1 = signal.signal(signal.SIGUSR1, lambda s, f: board.run_reset())
     board.start()
     from host_tools.sim import registry
@@ -83,5 +86,6 @@ def run(args):
         registry.unregister()
         board.stop()
         signal.signal(signal.SIGTERM, old)
+        signal.signal(signal.SIGINT, old_int)
         signal.signal(signal.SIGUSR1, old_usr1)
     return 0

@@ -14,9 +14,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PICO_FLASH = 1408 * 1024
 
 
+def _ctrl_c_as_at_a_terminal():
+    # A job started in the background by a shell inherits SIGINT ignored; Ctrl-C at a
+    # terminal is what the test means.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_sim(*args):
     p = subprocess.Popen([sys.executable, "-m", "host_tools.cli", "sim", *args], cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         preexec_fn=_ctrl_c_as_at_a_terminal)
     port = p.stdout.readline().decode().strip()
     assert port.startswith("/dev/"), (port, p.stderr.read() if p.poll() is not None else "")
     return p, port
