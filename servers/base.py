@@ -60,7 +60,6 @@ MAX_STR = 128
 MAX_BYTES = 4096
 MAX_ITEMS = 32                              # items of a list, tuple or dict argument
 MAX_TEXT = 96                               # characters of an error reply's text
-PING = ((), "True: the server is serving", ())
 PING_BIT = 1 << 29           # the supervisor's liveness ping: a notification serve() takes
 
 

@@ -8,26 +8,11 @@ from kernel import port
 from hwtest import run, error_reply
 from servers import base
 from servers.base import serve, MAX_TEXT
+from chaos.hostile import Sly, Touchy       # a str subclass whose methods raise; an
+                                             # object whose every comparison raises
 from srvutil import run as run_plain, server
 
 HUGE = 2 ** 64
-
-
-class Sly(str):
-    # Passes isinstance(v, str); its methods raise inside the server.
-    def startswith(self, *a):
-        raise RuntimeError("sly")
-
-    def split(self, *a):
-        raise RuntimeError("sly")
-
-
-class Touchy:
-    # Any comparison raises: `x in (...)`, `x == y` inside a handler.
-    def __eq__(self, other):
-        raise RuntimeError("touchy")
-
-    __hash__ = None
 
 
 def ask(name, req):
