@@ -4,7 +4,7 @@ import json
 import kernel
 import hil
 from kernel import port
-from boards import hw
+import hal
 from servers import gpio, i2c
 from servers.base import serve
 
@@ -51,7 +51,7 @@ def i2c_ratio():
             yield from c.readmem(0x48, 0, 2)
         res["server"] = port.ticks_diff(port.ticks_us(), t0) / N
         import boards
-        bus = hw.i2c(boards.current(), 0)
+        bus = hal.i2c(boards.current(), 0)
         t0 = port.ticks_us()
         for _ in range(N):
             bus.readfrom_mem(0x48, 0, 2)

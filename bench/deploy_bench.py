@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("kernel", "servers", "boards", "firmware")
+SOURCES = ("kernel", "servers", "boards", "hal", "firmware")
 
 
 def _run(args, env=None):
@@ -55,7 +55,7 @@ def _copy_project(dst):
 
 
 def _touch_one(project):
-    for d in ("kernel", "servers", "boards", "firmware"):
+    for d in ("kernel", "servers", "boards", "hal", "firmware"):
         for f in sorted((project / d).rglob("*.py")):
             if f.name != "boot.py":
                 f.write_text(f.read_text() + "\n# bench: changed\n")

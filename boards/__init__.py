@@ -6,7 +6,7 @@
 #   b.PINS["LED"], b.I2C[0], b.SERVERS, b.LIMITS ...
 #
 # Each board module defines the same names (see boards/pico.py for the full list).
-# Only boards/hw.py touches `machine`; the definitions are data.
+# Only hal/__init__.py touches `machine`; the definitions are data.
 import sys
 
 NAMES = ("pico", "pico_w", "esp32", "esp32s3", "sim")

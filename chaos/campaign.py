@@ -21,7 +21,7 @@ import sys
 import kernel
 from kernel import port
 import boards
-from boards import hw
+import hal
 from firmware import system
 from servers import base, supervisor
 from chaos import hostile, inject, load as L
@@ -85,7 +85,7 @@ class Campaign:
         fm = self.fm
         if fm is not None:
             fm.setup((("GP2", "GP3"), ("GP6", "GP7")))
-            hw.use(fm)
+            hal.use(fm)
             b = boards.current("sim")
         else:
             b = boards.current()

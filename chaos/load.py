@@ -226,10 +226,10 @@ def clients(fake=True, board=None):
 
 
 def _wired(board):
-    from boards import hw
+    import hal
     try:
-        a = hw.pin(board, "GP2", "out")
-        b = hw.pin(board, "GP3", "in")
+        a = hal.pin(board, "GP2", "out")
+        b = hal.pin(board, "GP3", "in")
         seen = []
         for v in (1, 0, 1, 0):
             a.value(v)
@@ -240,8 +240,8 @@ def _wired(board):
 
 
 def _answers(board, addr):
-    from boards import hw
+    import hal
     try:
-        return addr in hw.i2c(board, 0).scan()
+        return addr in hal.i2c(board, 0).scan()
     except Exception:
         return False

@@ -4,7 +4,7 @@
 # On-board layout (written by `mpk deploy`):
 #   /boot.py             this file (from firmware/boot.py, kept as source)
 #   /main.py             stub: `import boot; boot.start()`
-#   /mpk/a/  /mpk/b/     two firmware trees: compiled kernel/ servers/ boards/ firmware/
+#   /mpk/a/  /mpk/b/     two firmware trees: compiled kernel/ servers/ boards/ hal/ firmware/
 #   /mpk/<t>/.built      build id, written last: the tree is complete
 #   /mpk/active          "a" = tree a, confirmed; "b 1" = tree b on trial, started once.
 #                        A deploy fills the other tree, then switches with one rename of
@@ -118,7 +118,7 @@ def start():
             except (ImportError, AttributeError):
                 # No soft reset here: start the previous tree in place.
                 for k in list(sys.modules):
-                    if k.split('.')[0] in ('kernel', 'servers', 'boards', 'firmware'):
+                    if k.split('.')[0] in ('kernel', 'servers', 'boards', 'hal', 'firmware'):
                         del sys.modules[k]
                 _boot()
                 start()
@@ -131,11 +131,11 @@ def start():
 
 def _keep_wdt():
     # A watchdog the last boot started survives a soft reset (RP2040): keep it fed while
-    # this boot and whatever follows run without their watchdog server (boards/hw.py).
+    # this boot and whatever follows run without their watchdog server (boards/hal.py).
     try:
         import boards
-        from boards import hw
-        hw.wdt_keep(boards.current())
+        import hal
+        hal.wdt_keep(boards.current())
     except Exception:
         pass
 

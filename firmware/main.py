@@ -31,9 +31,9 @@ def run(k):
 
 def _wdt_note():
     try:
-        from boards import hw
+        import hal
 
-        return ", the watchdog fed meanwhile" if hw.wdt_started() else ""
+        return ", the watchdog fed meanwhile" if hal.wdt_started() else ""
     except ImportError:
         return ""
 

@@ -12,5 +12,6 @@ include("$(PORT_DIR)/boards/manifest.py")
 package("kernel", base_path="..", opt=2)
 package("servers", base_path="..", opt=2)
 package("boards", base_path="..", opt=2)
+package("hal", base_path="..", opt=2)
 package("firmware", files=("__init__.py", "main.py", "repl.py", "system.py", "apps/__init__.py",
                            "apps/sensor_logger.py"), base_path="..", opt=2)

@@ -1,4 +1,4 @@
-"""`mpk build`: compile kernel/ servers/ boards/ firmware/ to .mpy with mpy-cross.
+"""`mpk build`: compile kernel/ servers/ boards/ hal/ firmware/ to .mpy with mpy-cross.
 
 Output, in `build/<board>/`:
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from host_tools.errors import MpkError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SOURCE_DIRS = ("kernel", "servers", "boards", "firmware")
+SOURCE_DIRS = ("kernel", "servers", "boards", "hal", "firmware")
 # Files of firmware/ that are not part of the compiled tree.
 ROOT_SOURCES = {"firmware/boot.py": "boot.py"}
 SKIP_DIRS = {"__pycache__", "tests", ".git"}

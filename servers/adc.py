@@ -2,7 +2,7 @@
 # raw 16-bit readings, microvolts, and the internal temperature. The server holds the
 # pins of the channels it has read, so gpio cannot drive them.
 import kernel
-from boards import hw
+import hal
 from servers.base import serve, Client, ServerError, NOENT, UNAVAIL, BUSY
 from servers import claims
 
@@ -29,7 +29,7 @@ class Adc:
                 raise ServerError(NOENT, "no ADC channel %r on %s" % (channel, self.board.NAME))
             if type(src) is int:
                 yield from claims.claim("pin:GP%d" % src, self.me)
-            a = self.adcs[channel] = hw.adc(self.board, channel)
+            a = self.adcs[channel] = hal.adc(self.board, channel)
         return a
 
     def op_read(self, sender, channel):
@@ -38,7 +38,7 @@ class Adc:
 
     def op_uv(self, sender, channel):
         a = self.adcs.get(channel) or (yield from self._adc(channel))
-        return hw.adc_uv(self.board, a)
+        return hal.adc_uv(self.board, a)
 
     def op_temp(self, sender):
         ts = self.board.TEMP_SENSOR

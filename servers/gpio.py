@@ -4,7 +4,7 @@
 # then sends ("edge", pin, level, t_us, edges) to the subscriber.
 import kernel
 from kernel import port
-from boards import hw
+import hal
 from servers.base import serve, Client, ServerError, BADREQ, BUSY, NOENT, DENIED, QUOTA
 from servers import claims
 
@@ -69,7 +69,7 @@ class Gpio:
 
     def _own(self, sender, pin):
         try:
-            name = hw.canonical(self.board, pin)
+            name = hal.canonical(self.board, pin)
         except ValueError as e:
             raise ServerError(NOENT, str(e))
         rec = self.pins.get(name)
@@ -81,16 +81,16 @@ class Gpio:
 
     def op_claim(self, sender, pin, mode, pull, value):
         try:
-            name = hw.canonical(self.board, pin)
+            name = hal.canonical(self.board, pin)
         except ValueError as e:
             raise ServerError(NOENT, str(e))
-        if mode not in hw.MODES or pull not in hw.PULLS:
+        if mode not in hal.MODES or pull not in hal.PULLS:
             raise ServerError(BADREQ, "mode is in/out/od, pull is None/up/down")
         yield from claims.claim("pin:" + name, sender)     # BUSY if another task holds it
         rec = self.pins.get(name)
         if rec is not None:
             self._unsubscribe(rec)
-        p = hw.pin(self.board, name, mode, pull, value if mode != hw.IN else None)
+        p = hal.pin(self.board, name, mode, pull, value if mode != hal.IN else None)
         self.pins[name] = [p, sender, mode, -1]
         yield from self.watch.add(sender)
         return name
@@ -103,9 +103,9 @@ class Gpio:
 
     def op_mode(self, sender, pin, mode, pull):
         name, rec = self._own(sender, pin)
-        if mode not in hw.MODES or pull not in hw.PULLS:
+        if mode not in hal.MODES or pull not in hal.PULLS:
             raise ServerError(BADREQ, "mode is in/out/od, pull is None/up/down")
-        hw.set_mode(rec[0], mode, pull)
+        hal.set_mode(rec[0], mode, pull)
         rec[2] = mode
         return True
 
@@ -137,7 +137,7 @@ class Gpio:
         self.slot_sub[slot] = sender
         self.n_seen[slot] = self.n_irq[slot]
         rec[3] = slot
-        hw.pin_irq(self.board, rec[0], self.handlers[slot], e[0], e[1])
+        hal.pin_irq(self.board, rec[0], self.handlers[slot], e[0], e[1])
         return True
 
     def op_unsubscribe(self, sender, pin):
@@ -153,7 +153,7 @@ class Gpio:
     def _unsubscribe(self, rec):
         slot = rec[3]
         if slot >= 0:
-            hw.pin_irq_off(rec[0])
+            hal.pin_irq_off(rec[0])
             self.slot_pin[slot] = None
             self.slot_sub[slot] = 0
             rec[3] = -1

@@ -3,7 +3,7 @@
 # (NACK, timeout, stuck SDA) comes back as an ("err", "io", ...) reply and the bus is
 # recovered (clocked free and set up again) before the next transaction.
 import kernel
-from boards import hw
+import hal
 from servers.base import serve, Client, ServerError, IO, NOENT, BADREQ
 from servers import claims
 
@@ -43,11 +43,11 @@ class I2c:
                 raise ServerError(NOENT, "no I2C bus %d on %s" % (bus, self.board.NAME))
             if b is None:
                 yield from claims.claim("i2c:%d" % bus, self.me)
-                for p in hw.bus_pins(self.board, "i2c", bus):
+                for p in hal.bus_pins(self.board, "i2c", bus):
                     yield from claims.claim("pin:" + p, self.me)
-                b = hw.i2c(self.board, bus)
+                b = hal.i2c(self.board, bus)
             else:
-                b = hw.i2c_recover(self.board, bus)
+                b = hal.i2c_recover(self.board, bus)
                 self.recoveries += 1
             self.broken.discard(bus)
             self.buses[bus] = b

@@ -197,13 +197,13 @@ def _wait(t0, timeout_ms, what):
 
 def _board_radio():
     import boards
-    from boards import hw
+    import hal
 
     try:
         b = boards.current()
     except ValueError:
         return None, "an unknown board"
-    return hw.wlan(b), b.NAME
+    return hal.wlan(b), b.NAME
 
 
 def main(wlan=None, board_name=None, sockets=None, name="net"):

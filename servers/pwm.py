@@ -1,6 +1,6 @@
 # pwm: PWM outputs on pins, each held by the client that started it.
 import kernel
-from boards import hw
+import hal
 from servers.base import serve, Client, ServerError, NOENT, BADREQ, BUSY, DENIED
 from servers import claims
 
@@ -25,7 +25,7 @@ class Pwm:
 
     def _name(self, pin):
         try:
-            return hw.canonical(self.board, pin)
+            return hal.canonical(self.board, pin)
         except ValueError as e:
             raise ServerError(NOENT, str(e))
 
@@ -51,7 +51,7 @@ class Pwm:
         if old is not None:
             old[0].deinit()
         try:
-            p = hw.pwm(self.board, name, freq, duty_u16)
+            p = hal.pwm(self.board, name, freq, duty_u16)
         except ValueError:
             yield from claims.release("pin:" + name, sender)
             raise

@@ -1,7 +1,7 @@
 # spi: the board's SPI buses, shared by all clients one transfer at a time (chip selects
 # are ordinary pins, claimed through gpio). The server holds each bus it opens and its pins.
 import kernel
-from boards import hw
+import hal
 from servers.base import serve, Client, ServerError, NOENT, BADREQ, IO
 from servers import claims
 
@@ -39,9 +39,9 @@ class Spi:
         b = self.buses.get(bus)
         if b is None:
             yield from claims.claim("spi:%d" % bus, self.me)
-            for p in hw.bus_pins(self.board, "spi", bus):
+            for p in hal.bus_pins(self.board, "spi", bus):
                 yield from claims.claim("pin:" + p, self.me)
-            b = self.buses[bus] = hw.spi(self.board, bus, *self.conf.get(bus, (1000000, 0, 0)))
+            b = self.buses[bus] = hal.spi(self.board, bus, *self.conf.get(bus, (1000000, 0, 0)))
         return b
 
     @staticmethod

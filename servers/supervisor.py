@@ -525,25 +525,25 @@ def _note_down(rec):
 
 def _reset_cause():
     try:
-        from boards import hw
+        import hal
 
-        return postmortem.cause_name(hw.machine_module(), hw.reset_cause())
+        return postmortem.cause_name(hal.machine_module(), hal.reset_cause())
     except Exception:
         return "unknown"
 
 
 def main(image, reset=None, name="supervisor", limits=None, keep_postmortem=False):
     # image: {"tasks": [spec, ...], "supervisor": {config}}; reset: hook called with a
-    # reason when escalation reaches the board (default: boards.hw.reset).
+    # reason when escalation reaches the board (default: hal.reset).
     # keep_postmortem: record this boot, abnormal ends and resets on flash (the firmware).
     if reset is None:
         try:
-            from boards import hw
+            import hal
 
             def reset(why):
                 print("supervisor: resetting the board:", why)
                 postmortem.record("reset", "supervisor", why)
-                hw.reset()
+                hal.reset()
         except ImportError:
             reset = _no_reset
     if keep_postmortem:

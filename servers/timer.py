@@ -4,7 +4,7 @@
 # context), so a tick costs no message at all; the client sees (KERNEL, bits) from
 # recv(), coalesced if it falls behind.
 import kernel
-from boards import hw
+import hal
 from servers.base import serve, Client, ServerError, NOENT, BADREQ, QUOTA, DENIED
 from servers import claims
 
@@ -24,7 +24,7 @@ class Timers:
     def __init__(self, board, me):
         self.board = board
         self.me = me
-        hw_slots = hw.timer_slots(board)
+        hw_slots = hal.timer_slots(board)
         self.n = MAX_TIMERS if hw_slots is None else min(MAX_TIMERS, hw_slots)
         self.slots = [None] * self.n     # [machine.Timer, owner, period, periodic]
         self.fired = [0] * self.n        # one-shots that have fired (set in the callback)
@@ -55,7 +55,7 @@ class Timers:
             raise ServerError(QUOTA, "all %d timers are in use" % self.n)
         self.fired[i] = 0
         irq = yield kernel.handle(bits, sender)      # Denied if we may not notify sender
-        t = hw.timer(self.board, i, ms, periodic, self._make_cb(i, irq, periodic))
+        t = hal.timer(self.board, i, ms, periodic, self._make_cb(i, irq, periodic))
         self.slots[i] = [t, sender, ms, periodic]
         yield from self.watch.add(sender)
         return i

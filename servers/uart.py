@@ -2,7 +2,7 @@
 # Reads never block the server: read returns what has arrived (b"" when nothing has);
 # clients poll, or sleep between reads.
 import kernel
-from boards import hw
+import hal
 from servers.base import serve, Client, ServerError, NOENT, BADREQ, BUSY, DENIED
 from servers import claims
 
@@ -48,12 +48,12 @@ class Uart:
         if baudrate <= 0 or bits not in (7, 8, 9) or parity not in (None, 0, 1) or stop not in (1, 2):
             raise ServerError(BADREQ, "baudrate > 0, bits 7..9, parity None/0/1, stop 1/2")
         yield from claims.claim("uart:%d" % bus, sender)     # BUSY if another client has it
-        pins = hw.bus_pins(self.board, "uart", bus)
+        pins = hal.bus_pins(self.board, "uart", bus)
         for p in pins:
             yield from claims.claim("pin:" + p, sender)
         old = self.ports.get(bus)
         if old is None:
-            u = hw.uart(self.board, bus, baudrate, bits, parity, stop)
+            u = hal.uart(self.board, bus, baudrate, bits, parity, stop)
         else:
             u = old[0]
             u.init(baudrate, bits, parity, stop)
@@ -65,7 +65,7 @@ class Uart:
         bus, _ = self._port(sender, bus)
         self._close(bus)
         yield from claims.release("uart:%d" % bus, sender)
-        for p in hw.bus_pins(self.board, "uart", bus):
+        for p in hal.bus_pins(self.board, "uart", bus):
             yield from claims.release("pin:" + p, sender)
         return True
 

@@ -10,7 +10,7 @@
 # The WDT starts when the server does, and on RP2040 it cannot be stopped again: put
 # the watchdog in the system image only when the board should reset on a hang. While the
 # server's kernel is stopped (Ctrl-C at the REPL, state kept) and after the server ends,
-# the board's keeper (boards/hw.py) feeds the WDT instead, so a stopped system stays
+# the board's keeper (boards/hal.py) feeds the WDT instead, so a stopped system stays
 # stopped; while the kernel runs, only this server feeds it.
 import kernel
 from kernel import port
@@ -30,11 +30,11 @@ PROTOCOL = {
 def _hardware_wdt(handle):
     # The board's WDT, owned by this server: its keeper feeds it only while our kernel
     # does not run, and meanwhile watches for a task that holds the CPU.
-    from boards import hw
+    import hal
     import boards
 
-    return lambda timeout_ms: hw.wdt(boards.current(), timeout_ms, handle.running,
-                                     CpuWatch(handle, timeout_ms // 2, hw.KEEP_MS))
+    return lambda timeout_ms: hal.wdt(boards.current(), timeout_ms, handle.running,
+                                     CpuWatch(handle, timeout_ms // 2, hal.KEEP_MS))
 
 
 class CpuWatch:
@@ -63,9 +63,9 @@ class CpuWatch:
 
 
 def _release_hardware():
-    from boards import hw
+    import hal
 
-    hw.wdt_owner(None)          # the keeper feeds until a new server owns it
+    hal.wdt_owner(None)          # the keeper feeds until a new server owns it
 
 
 class Watchdog:

@@ -1,4 +1,4 @@
-"""`mpk build`: compile kernel/ servers/ boards/ firmware/ to .mpy into build/<board>/."""
+"""`mpk build`: compile kernel/ servers/ boards/ hal/ firmware/ to .mpy into build/<board>/."""
 from host_tools import build as build_mod
 
 

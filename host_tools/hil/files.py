@@ -1,6 +1,6 @@
 """The HIL test modules on the board: compiled with mpy-cross, kept in /hiltests.
 
-The firmware itself (kernel/ servers/ boards/ firmware/) goes to the board with
+The firmware itself (kernel/ servers/ boards/ hal/ firmware/) goes to the board with
 `mpk deploy` (host_tools/deploy.py); the test modules sit beside it in /hiltests, which
 the runner puts on sys.path. A sync sends only files whose hash differs and removes
 the ones no longer there, so a rack board that already has them costs one round trip.

@@ -20,7 +20,7 @@ import hashlib
 import binascii
 import flash_journal as J
 
-BOOT_MODS = ("boot", "kernel", "servers", "boards", "firmware")
+BOOT_MODS = ("boot", "kernel", "servers", "boards", "hal", "firmware")
 
 
 class Flash:

@@ -8,7 +8,7 @@ beside, then renamed over) and the switch.
 
   small     a made-up project: the real firmware/boot.py, a firmware/main.py that
             imports every module (a tree that starts has all of them), 14 to 17 modules
-  firmware  this checkout's own kernel/ servers/ boards/ firmware/, with a few modules
+  firmware  this checkout's own kernel/ servers/ boards/ hal/ firmware/, with a few modules
             changed between versions (a line added at their end)
   firmware_all  the same, but v3 changes every file: the deploy sends the whole tree
 """

@@ -15,7 +15,7 @@ import pytest
 from host_tools import console_protocol as cp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TREES = ("kernel", "servers", "boards")
+TREES = ("kernel", "servers", "boards", "hal")
 
 
 @pytest.fixture(scope="module")

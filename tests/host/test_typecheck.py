@@ -57,7 +57,7 @@ def mypy(port, paths, cwd=ROOT):
 
 @pytest.mark.parametrize("port", sorted(PORTS))
 def test_servers_and_boards_use_only_the_ports_machine_api(port):
-    errors = mypy(port, ["boards", "servers"])
+    errors = mypy(port, ["boards", "hal", "servers"])
     assert errors == [], "\n".join(errors)
 
 
@@ -95,10 +95,10 @@ def test_the_check_catches_a_wrong_machine_api(tmp_path):
     assert lines(esp32) == [16, 17], esp32
 
 
-def test_only_boards_hw_imports_machine():
+def test_only_hal_imports_machine():
     found = []
     # (firmware/boot.py, which runs before any of this, may soft-reset by itself)
-    for tree in ("servers", "boards", "kernel", "firmware/apps"):
+    for tree in ("servers", "boards", "hal", "kernel", "firmware/apps"):
         for d, _, files in os.walk(os.path.join(ROOT, tree)):
             for f in files:
                 if f.endswith(".py"):
@@ -106,4 +106,4 @@ def test_only_boards_hw_imports_machine():
                     with open(path) as fh:
                         if re.search(r"^\s*(import machine|from machine )", fh.read(), re.M):
                             found.append(os.path.relpath(path, ROOT))
-    assert found == [os.path.join("boards", "hw.py")], found
+    assert found == [os.path.join("hal", "__init__.py")], found

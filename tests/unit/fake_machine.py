@@ -5,7 +5,7 @@
 #
 #   import fake_machine as fm
 #   fm.setup(wires=(("GP2", "GP3"),))
-#   hw.use(fm)
+#   hal.use(fm)
 #   hil.run(body, servers=("gpio",), board="sim", idle=fm.idle)
 import time
 

@@ -1,5 +1,5 @@
 # Setup shared by the unit tests of the hardware servers (CPython and the MicroPython
-# unix port): the fake `machine` in boards.hw, the sim board definition, and
+# unix port): the fake `machine` in hal, the sim board definition, and
 # tests/hil on sys.path so the tests use the same hil.run() as the on-device tests.
 import sys
 
@@ -11,12 +11,12 @@ if _hil not in sys.path:
 import fake_machine as fm  # noqa: E402
 import hil  # noqa: E402
 import boards  # noqa: E402
-from boards import hw  # noqa: E402
+import hal  # noqa: E402
 
 
 def setup(wires=(("GP2", "GP3"),)):
     fm.setup(wires)
-    hw.use(fm)
+    hal.use(fm)
     boards.current("sim")
 
 

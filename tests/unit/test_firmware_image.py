@@ -44,22 +44,22 @@ def test_detect_from_uname():
 
 
 def test_hw_pin_names_and_wdt_cap():
-    from boards import hw
+    import hal
     import fake_machine as fm
 
     fm.setup()
-    old = hw.use(fm)
+    old = hal.use(fm)
     try:
         pico = boards.load("pico")
-        assert hw.canonical(pico, "LED") == "GP25" and hw.pin_id(pico, "GP3") == 3
-        assert hw.canonical(boards.load("pico_w"), "LED") == "LED"
+        assert hal.canonical(pico, "LED") == "GP25" and hal.pin_id(pico, "GP3") == 3
+        assert hal.canonical(boards.load("pico_w"), "LED") == "LED"
         for bad in ("GP40", "X1", 7):
             try:
-                hw.pin_id(pico, bad)
+                hal.pin_id(pico, bad)
                 raise AssertionError("accepted pin %r" % (bad,))
             except ValueError:
                 pass
-        assert hw.wdt(pico, 20000).timeout == 8388
-        assert hw.bus_pins(pico, "i2c", 0) == ("GP9", "GP8")
+        assert hal.wdt(pico, 20000).timeout == 8388
+        assert hal.bus_pins(pico, "i2c", 0) == ("GP9", "GP8")
     finally:
-        hw.use(old)
+        hal.use(old)
