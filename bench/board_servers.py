@@ -5,7 +5,7 @@ import kernel
 import hil
 from kernel import port
 import hal
-from servers import gpio, i2c
+from servers.api import gpio, i2c
 from servers.base import serve
 
 N = 200

@@ -1,8 +1,11 @@
-# ESP32-S3 DevKitC-1. Its only LED is an RGB NeoPixel (GPIO48 on v1.0, GPIO38 on v1.1):
-# "LED" drives the pin as a plain GPIO, which lights it dimly at best.
+# ESP32-S3 DevKitC-1: an ESP32 board (boards/esp32.py) with other pins. Its only LED is an
+# RGB NeoPixel (GPIO48 on v1.0, GPIO38 on v1.1): "LED" drives the pin as a plain GPIO,
+# which lights it dimly at best.
+from boards.esp32 import *  # noqa: F401,F403
+from boards.esp32 import LIMITS as _L
+
 NAME = "esp32s3"
 MCU = "esp32s3"
-VIRTUAL = False
 
 PINS = {"LED": 48}
 GPIOS = tuple(range(0, 22)) + tuple(range(35, 49))
@@ -15,21 +18,4 @@ UART = {1: {"tx": 17, "rx": 18},
         2: {"tx": 4, "rx": 5}}
 ADC = {"ADC0": 1, "ADC1": 2, "ADC2": 3, "ADC3": 4, "ADC4": 5, "ADC5": 6}
 ADC_VREF_UV = 3100000
-TEMP_SENSOR = None
-PWM_FREQ = (1, 40000000)
-TIMER_IDS = (0, 1, 2, 3)
-IRQ_HARD = True
-WDT_MAX_MS = 3600000
-HAS_WIFI = True
-DISPLAY = {"driver": "ssd1306", "i2c": 0, "addr": 0x3C, "width": 128, "height": 64}
-TEMP_I2C = {"bus": 0, "addr": 0x48, "chip": "tmp102"}
-
-SERVERS = ("gpio", "i2c", "spi", "uart", "adc", "pwm", "timer",
-           "fs", "log", "watchdog", "display", "console", "net")
-LIMITS = {
-    "heap": 256 * 1024,
-    "task_heap": 24 * 1024,
-    "mailbox": 8,
-    "mailbox_max": 64,
-    "tasks": 48,
-}
+LIMITS = dict(_L, heap=256 * 1024, task_heap=24 * 1024, mailbox_max=64, tasks=48)

@@ -8,7 +8,7 @@ VIRTUAL = False
 # in GPIOS without being listed.
 PINS = {"LED": 25}
 GPIOS = tuple(range(29))
-RESERVED = (23, 24, 25, 29)     # SMPS mode, VBUS sense, LED, VSYS/3 on the Pico
+RESERVED = (23, 24, 29)         # SMPS mode, VBUS sense, VSYS/3 (GP25 is the LED: PINS["LED"])
 
 # Buses as MicroPython's rp2 port sets them up (ports/rp2/machine_*.c), except I2C0:
 # rp2's default there is GP5/GP4, the pins of UART1, so I2C0 is on GP9/GP8 here (the
@@ -35,9 +35,6 @@ DISPLAY = {"driver": "ssd1306", "i2c": 0, "addr": 0x3C, "width": 128, "height": 
 # The I2C temperature sensor of the example application.
 TEMP_I2C = {"bus": 0, "addr": 0x48, "chip": "tmp102"}
 
-# Servers this board runs (the system image picks from these).
-SERVERS = ("gpio", "i2c", "spi", "uart", "adc", "pwm", "timer",
-           "fs", "log", "watchdog", "display", "console")
 LIMITS = {
     "heap": 192 * 1024,         # MicroPython GC heap on rp2
     "task_heap": 16 * 1024,     # default quota: bytes a task may allocate per second

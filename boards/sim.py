@@ -22,6 +22,4 @@ WDT_CTRL = "sim"                         # simboard.wdt_running() tells
 # loopback pairs for the gpio tests.
 HIL_WIRING = {"wires": [["GP2", "GP3"], ["GP6", "GP7"]]}
 LOOPBACK_PINS = (("GP2", "GP3"), ("GP6", "GP7"))
-SERVERS = ("gpio", "i2c", "spi", "uart", "adc", "pwm", "timer",
-           "fs", "log", "watchdog", "display", "console")
 LIMITS = dict(_L, heap=512 * 1024)

@@ -22,8 +22,9 @@ import kernel
 from kernel import port
 import boards
 import hal
-from firmware import system
+from firmware import system, image
 from servers import base, supervisor
+from servers.api import supervisor as supervisor_api
 from chaos import hostile, inject, load as L
 from chaos.rng import Rng
 
@@ -89,23 +90,16 @@ class Campaign:
             b = boards.current("sim")
         else:
             b = boards.current()
-        tasks = []
-        for t in system.tasks_for(b):
-            t = dict(t)
-            if fm is None and t["name"] == "watchdog":
-                continue
-            if t["name"] == "fs":
-                t["args"] = (self.root + "/data",) + tuple(t["args"][1:])
-            elif t["name"] == "log":
-                cfg = dict(t["args"][2], dir=self.root + "/log")
-                t["args"] = t["args"][:2] + (cfg,)
-            elif t["name"] == "console":
-                t["args"] = (None, True, False)      # quiet: no serial console here
-            tasks.append(t)
+        log = dict(image.entry(system.IMAGE, "log")["config"]["persist"], dir=self.root + "/log")
+        img = image.without(system.IMAGE, () if fm is not None else ("watchdog",),
+                            fs={"root": self.root + "/data"}, log={"persist": log},
+                            console={"quiet": True, "ctrl_c": False})  # no serial console here
+        tasks = image.tasks_for(b, img)
         if self.selftest in ("crash", "hang", "lost", "wrong"):
-            tasks.append({"name": "broken", "fn": broken_server, "args": (self.selftest,),
-                          "prio": 3, "group": "selftest"})
-        return {"tasks": tasks, "supervisor": system.IMAGE["supervisor"]}, b
+            tasks.append(supervisor.spec_defaults({"name": "broken", "fn": broken_server,
+                                                   "args": (self.selftest,), "prio": 3,
+                                                   "group": "selftest"}, b.LIMITS))
+        return tasks, b
 
     def tally_record(self, orig):
         # Wraps the supervisor's history: every abnormal end is counted here.
@@ -278,19 +272,20 @@ class Campaign:
     # --- running ----------------------------------------------------------------------
 
     def run(self):
-        img, b = self.image()
+        tasks, b = self.image()
+        sup_entry, tasks = tasks[0], tasks[1:]
         self.board = b
         fm = self.fm
         k = kernel.Kernel(trace=64, forever=True, idle=fm.idle if fm else None, slow_slice_ms=50)
         orig = supervisor.Supervisor._record
         supervisor.Supervisor._record = self.tally_record(orig)
-        servers = [t["name"] for t in img["tasks"] if t["name"] not in ("sensor_logger",)]
+        servers = [t["name"] for t in tasks if t["name"] not in ("sensor_logger",)]
         protocols = {}
         for name in servers:
             mod = sys.modules.get("servers." + name) or _import("servers." + name)
             if mod is not None and hasattr(mod, "PROTOCOL"):
                 protocols[name] = mod.PROTOCOL
-        protocols["supervisor"] = supervisor.PROTOCOL
+        protocols["supervisor"] = supervisor_api.PROTOCOL
         if self.selftest in ("crash", "hang", "lost", "wrong"):
             protocols["broken"] = BROKEN
         armed = inject.Armed({id(p): n for n, p in protocols.items()})
@@ -306,8 +301,10 @@ class Campaign:
                               pace=1 if fm is not None else 10)
         if fm is None:
             self.load.storm_since = inj.stormed_since
-        sup = k.spawn(supervisor.main, img, self.reset, "supervisor", b.LIMITS, False,
-                      name="supervisor", prio=7, mailbox=16, privileged=True)
+        config = dict(sup_entry["config"], tasks=tasks, reset=self.reset, limits=b.LIMITS)
+        k.own(image.reserved(b), "board")
+        sup = k.spawn(lambda: supervisor.main("supervisor", **config), name="supervisor", prio=7,
+                      mailbox=16, privileged=True)
         if fm is not None:
             k.spawn(self.guarded, self.ticker, name="ticker", prio=7)
         k.spawn(self.controller, sup, None, name="controller", prio=7, privileged=True)

@@ -1,9 +1,11 @@
 # The firmware's entry point: boot.py imports this module and calls main().
 #
-# main() finds the board (the system image may name it), builds the kernel, starts the
-# supervisor with the image's tasks, and runs the kernel forever. Ctrl-C stops the loop
-# into the REPL with every task kept: ps(), trace() inspect it, and resume() runs it on
-# (firmware/repl.py).
+# main() finds the board (the system image may name it), checks the image against it
+# (firmware/image.py: a bad image is refused with one line, nothing is started), builds
+# the kernel, starts the supervisor (the image's first entry) with the other tasks, and
+# runs the kernel forever. Ctrl-C stops the loop into the REPL with every task kept:
+# ps(), trace() inspect it, and resume() runs it on (firmware/repl.py).
+import sys
 import kernel
 import boards
 from firmware import system
@@ -12,12 +14,25 @@ from servers import supervisor
 
 def build(image=None, board=None, reset=None):
     # The kernel with the supervisor spawned (not yet running): for main() and tests.
+    # Raises image.ImageError for an image that does not add up on this board.
     image = image or system.IMAGE
+    from firmware import image as image_check
+
     b = boards.current(board or image.get("board"))
+    return _kernel(image, b, image_check.tasks_for(b, image), reset)
+
+
+def _kernel(image, b, tasks, reset):
+    from firmware import image as image_check
+
+    sup, rest = tasks[0], tasks[1:]
+    kernel.port.collect()        # the check's garbage goes before the tasks' state comes
     k = kernel.Kernel(forever=True, **image.get("kernel", {}))
-    sup_image = {"tasks": system.tasks_for(b, image), "supervisor": image.get("supervisor", {})}
-    k.spawn(supervisor.main, sup_image, reset, "supervisor", b.LIMITS, True,
-            name="supervisor", prio=7, mailbox=16, privileged=True)
+    k.own(image_check.reserved(b), "board")     # no task may claim these pins
+    config = dict(sup["config"], tasks=rest, limits=b.LIMITS, reset=reset, postmortem=True)
+    k.spawn(lambda: supervisor.main(sup["name"], **config), name=sup["name"],
+            prio=supervisor.opt(sup, "prio"), mailbox=sup["mailbox"], privileged=True,
+            owns=supervisor.owned_keys(sup))
     return k
 
 
@@ -39,9 +54,29 @@ def _wdt_note():
 
 
 def main():
-    k = build()
-    print("mpk: %s, %d tasks in the image" % (boards.current().NAME, len(system.tasks_for(boards.current()))))
+    from firmware import image as image_check
+
+    image = system.IMAGE
+    b = boards.current(image.get("board"))
+    try:
+        tasks = image_check.tasks_for(b, image)
+    except image_check.ImageError as e:
+        # Reported, not half-started: boot.py shows it (and falls back to the previous
+        # firmware tree, if there is one).
+        print("mpk:", e)
+        raise
+    print("mpk: %s, %d tasks in the image" % (b.NAME, len(tasks)))
+    k = _kernel(image, b, tasks, None)
+    del tasks, image_check
+    _forget("firmware.image")            # boot-time only: its RAM goes back to the heap
     return run(k)
+
+
+def _forget(name):
+    sys.modules.pop(name, None)
+    pkg, _, attr = name.rpartition(".")
+    if hasattr(sys.modules.get(pkg), attr):
+        delattr(sys.modules[pkg], attr)
 
 
 if __name__ == "__main__":

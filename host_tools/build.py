@@ -230,6 +230,25 @@ def _compile(src, dst, rel, arch):
         raise MpkError("build failed: %s%s: %s" % (rel, where, lines[-1] if lines else "mpy-cross failed"))
 
 
+def check_image(root, board):
+    """Run the system image check (firmware/image.py) of the project at root for board,
+    in a fresh interpreter (it imports the project's modules); MpkError with its one line
+    if the image is refused. Projects without the check, or boards without a definition
+    in boards/, are not checked."""
+    root = Path(root)
+    if not (root / "firmware" / "image.py").is_file() or not (root / "boards" / (board + ".py")).is_file():
+        return
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(root))
+    r = subprocess.run([sys.executable, "-m", "firmware.image", board], cwd=str(root), env=env,
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        lines = (r.stdout + r.stderr).strip().splitlines()
+        raise MpkError("%s (firmware/system.py; nothing was sent)" % (lines[-1] if lines else "image check failed"))
+
+
 def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=None, log=None):
     """Build (incrementally) and return the manifest dict.
 
@@ -344,6 +363,9 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
 
         build_id = hashlib.sha256(ids_text.encode()).hexdigest()[:16]
         dirty = True
+    if cache.get("image_ok") != build_id:
+        check_image(root, board)         # a bad system image never reaches a board
+        dirty = True
     manifest = {
         "board": board,
         "arch": arch,
@@ -363,7 +385,8 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
     # (size, mtime) was new or too recent to trust (the rewrite makes it old enough).
     if dirty:
         cache_path.write_text(json.dumps({"opts": opts, "files": new_cache, "stub": stub_ent,
-                                          "build": {"ids": ids_text, "id": build_id}}))
+                                          "build": {"ids": ids_text, "id": build_id},
+                                          "image_ok": build_id}))
     manifest["compiled"] = compiled
     manifest["seconds"] = time.monotonic() - t0
     if log:

@@ -39,14 +39,15 @@ class Rights:
         return BLOCKED if target is t else None
 
     def _sys_spawn(self, t, sc):
-        name, prio, mailbox, caps, privileged, measure = sc.c
+        name, prio, mailbox, caps, privileged, measure, owns = sc.c
         mine = t[CAPS]
         if prio is None:
             prio = t[PRIO]
         if type(prio) is int and 0 <= prio < NPRIO and prio > t[PRIO]:
             return self._denied(t, "spawn at priority %d above its parent's %d" % (prio, t[PRIO]))
-        if privileged and not self._privileged(t):
-            return self._denied(t, "spawn privileged from an unprivileged task")
+        if (privileged or owns is not None) and not self._privileged(t):
+            return self._denied(t, "spawn %s from an unprivileged task"
+                                % ("privileged" if privileged else "an owner of hardware"))
         if caps is None:
             caps = mine                        # the parent's rights, no more
         elif mine is not None:
@@ -58,7 +59,7 @@ class Rights:
                 return self._denied(t, "spawn with rights its parent lacks: %r" % (wider[0],))
         try:
             return self.spawn(sc.a, *sc.b, name=name, prio=prio, mailbox=mailbox, caps=caps,
-                              privileged=privileged, measure=measure)
+                              privileged=privileged, measure=measure, owns=owns)
         except (TypeError, ValueError, MemoryError) as e:
             self._fail(t, e)
             return None

@@ -132,7 +132,7 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
     # --- task creation --------------------------------------------------------------
 
     def spawn(self, fn, *args, name=None, prio=0, mailbox=8, caps=None, privileged=False,
-              measure=False):
+              measure=False, owns=None):
         # From outside the loop (the firmware, tests): nothing is checked against a
         # parent. Tasks spawn with the `spawn` system call, which is (rights.py).
         if not callable(fn):
@@ -141,6 +141,8 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
             raise ValueError("prio must be 0..%d" % (NPRIO - 1))
         if type(mailbox) is not int or not 1 <= mailbox <= 256:
             raise ValueError("mailbox must hold 1..256 messages")
+        if owns is not None:
+            self.own(owns, name or getattr(fn, "__name__", "task"))
         g = fn(*args)
         if not hasattr(g, "send"):
             raise TypeError("%s() did not return a generator or coroutine" % getattr(fn, "__name__", "task"))

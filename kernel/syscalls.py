@@ -132,15 +132,18 @@ def kill(tid, _sc=Syscall(OP_KILL)):
     return _sc
 
 
-def spawn(fn, *args, name=None, prio=None, mailbox=8, caps=None, privileged=False, measure=False):
+def spawn(fn, *args, name=None, prio=None, mailbox=8, caps=None, privileged=False, measure=False,
+          owns=None):
     # Start a task; returns its tid. Never more than the parent: caps a subset of its
     # own (None: the parent's), priority at most its own (None: the same), privileged
     # only from privileged; else Denied. measure: count its heap use on ports where that
-    # is costly. Not preallocated: spawning allocates a task anyway.
+    # is costly. owns (privileged parents only): the claim keys only this task (by name)
+    # may claim; it may then claim no other key but a free pin (kernel/resources.py).
+    # Not preallocated: spawning allocates a task anyway.
     sc = Syscall(OP_SPAWN)
     sc.a = fn
     sc.b = args
-    sc.c = (name, prio, mailbox, caps, privileged, measure)
+    sc.c = (name, prio, mailbox, caps, privileged, measure, owns)
     return sc
 
 

@@ -3,15 +3,9 @@
 # pins of the channels it has read, so gpio cannot drive them.
 import kernel
 import hal
-from servers.base import serve, Client, ServerError, NOENT, UNAVAIL, BUSY
+from servers.base import serve, configure, board_of, ServerError, NOENT, UNAVAIL
 from servers import claims
-
-PROTOCOL = {
-    "read": ((("channel", str),), "raw reading, 0..65535", (NOENT, BUSY)),
-    "uv": ((("channel", str),), "microvolts", (NOENT, BUSY)),
-    "temp": ((), "the chip's temperature in milli-degrees Celsius", (UNAVAIL,)),
-    "channels": ((), "the channel names this board has", ()),
-}
+from servers.api.adc import PROTOCOL
 
 
 class Adc:
@@ -52,11 +46,12 @@ class Adc:
         return sorted(self.board.ADC)
 
 
-def main(name="adc", board=None):
-    board = claims.board_of(board)
+CONFIG = {"board": None}      # None: the board we run on; or a board name or module
+
+
+def main(name="adc", **config):
+    c = configure(CONFIG, config, name)
     me = yield kernel.self_()
-    yield from serve(PROTOCOL, Adc(board, me), name)     # its claims end with it
+    yield from serve(PROTOCOL, Adc(board_of(c["board"]), me), name)
 
 
-def client(name="adc", timeout=None):
-    return Client(PROTOCOL, name, timeout)

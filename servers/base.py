@@ -203,6 +203,28 @@ def finish(r, op):
         return error_reply(op, e)
 
 
+def configure(defaults, config, what="server"):
+    # A server's settings: its CONFIG defaults with the image's config over them. An
+    # unknown key is refused by name (firmware/image.py checks the same before boot).
+    for k in config:
+        if k not in defaults:
+            raise ValueError("%s: unknown config key %r (known: %s)" % (what, k, ", ".join(sorted(defaults))))
+    c = dict(defaults)
+    c.update(config)
+    return c
+
+
+def board_of(board):
+    # A server's `board` setting: None (the board we run on), a name, or a board module.
+    import boards
+
+    if board is None:
+        return boards.current()
+    if type(board) is str:
+        return boards.load(board)
+    return board
+
+
 def serve(protocol, impl, name=None):
     # The serving loop every server runs (as `yield from serve(...)`). Notifications and
     # kernel messages go to impl.on_kernel(msg) when defined; an impl with period_ms also
@@ -212,7 +234,18 @@ def serve(protocol, impl, name=None):
     # impl with a client_names dict gets each caller's name in it (tid -> name).
     # An exception in a handler is an error reply; one in the loop itself, on_tick or
     # on_kernel ends the server: its supervisor restarts it with fresh state, and
-    # waiting callers get Dead.
+    # waiting callers get Dead. However the server ends (a fault, kill, a restart), its
+    # hardware is let go in one place: impl.close() when defined (claims end by
+    # themselves in the kernel).
+    try:
+        yield from _serve(protocol, impl, name)
+    finally:
+        close = getattr(impl, "close", None)
+        if close is not None:
+            close()
+
+
+def _serve(protocol, impl, name):
     if name is not None:
         yield kernel.register(name)
     on_kernel = getattr(impl, "on_kernel", None)

@@ -1,11 +1,11 @@
 # What driver servers share: exclusive ownership of hardware through the kernel's claim
 # and release system calls (kernel/resources.py: a pin or bus held by one task at a time,
 # freed when the holder or the server that claimed ends, so a restarted server or a
-# crashed client never leaves hardware locked), watching clients, finding the board.
+# crashed client never leaves hardware locked), and watching clients.
 #
 # Keys are strings: "pin:GP2", "i2c:0", "uart:1" ...
 import kernel
-from servers.base import ServerError, BUSY, NOENT
+from servers.base import ServerError, BUSY, NOENT, DENIED
 
 
 def claim(key, who):
@@ -16,6 +16,8 @@ def claim(key, who):
         yield kernel.claim(key, who)
     except kernel.Busy as e:
         raise ServerError(BUSY, str(e))
+    except kernel.Denied as e:          # the system image gives it to another task
+        raise ServerError(DENIED, str(e))
     except kernel.Dead:
         raise ServerError(NOENT, "task %d has ended" % who)
 
@@ -25,17 +27,6 @@ def release(key, who):
     # the server, so a server frees its claims only when a client asks.
     r = yield kernel.release(key, who)
     return r
-
-
-def board_of(board):
-    # A server's `board` argument: None (the current board), a name, or a board module.
-    import boards
-
-    if board is None:
-        return boards.current()
-    if type(board) is str:
-        return boards.load(board)
-    return board
 
 
 class Watch:

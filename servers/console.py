@@ -36,9 +36,10 @@ import kernel
 from kernel import call
 from kernel.trace import PEER_EVENTS
 from servers.inspect_format import ps_head, ps_line, ps_record, trace_line, trace_record, postmortem_line
-from servers.base import Client, ServerError, BADREQ, NOENT, UNAVAIL, is_err
-from servers.base import serve
+from servers.base import ServerError, BADREQ, NOENT, UNAVAIL, is_err
+from servers.base import serve, configure
 from servers import postmortem
+from servers.api.console import PROTOCOL
 
 # The JSON mode's constants, as in host_tools/console_protocol.py (the board does not
 # import host_tools; tests/host/test_console_protocol_agree.py checks they match).
@@ -54,11 +55,6 @@ CALL_MS = 1000           # how long the console waits for another server
 CTRL_C = 3
 RS = 0x1E
 
-PROTOCOL = {
-    "run": ((("line", (str, 256)),), "the command's output (text), as if typed at the console", (BADREQ,)),
-    "json": ((("line", (str, 1024)),), "the reply line (PREFIX + JSON) to a JSON-mode request line", (BADREQ,)),
-    "quiet": ((("on", bool),), "True: stop (or start) reading and writing the serial console", ()),
-}
 
 HELP = """commands:
   ps                      tasks: state, mailbox, CPU, heap, faults
@@ -144,6 +140,10 @@ class Console:
         self.trace_last = None
         self.trace_keep = []
         self.me = None
+
+    def close(self):
+        if self.ctrl_c and self.io is not None and getattr(self.io, "takes_ctrl_c", False):
+            _kbd_intr(CTRL_C)       # never leave the board without Ctrl-C
 
     # --- the serial console ------------------------------------------------------------
 
@@ -702,19 +702,18 @@ def _encode(rid, ok, data=None, error=None):
         return PREFIX + json.dumps({"id": rid, "ok": False, "error": "unserialisable reply: %s" % e})
 
 
-def main(io=None, quiet=False, ctrl_c=True, tick_ms=20, log="log", supervisor="supervisor",
-         name="console"):
-    # io: None for the serial console (stdin/stdout), or an object with read_byte() ->
-    # int or None and write(str) (tests, other transports).
-    c = Console(io, quiet, ctrl_c, tick_ms, log, supervisor)
-    c.me = yield kernel.self_()
-    try:
-        yield from serve(PROTOCOL, c, name)
-    finally:
-        if c.ctrl_c and c.io is not None and getattr(c.io, "takes_ctrl_c", False):
-            _kbd_intr(CTRL_C)       # never leave the board without Ctrl-C
+# io: None for the serial console (stdin/stdout), or an object with read_byte() -> int or
+# None and write(str) (tests, other transports); quiet: no banner; ctrl_c: Ctrl-C stops
+# the kernel into the REPL; tick_ms: how often input is polled; log, supervisor: the
+# names of the servers it asks.
+CONFIG = {"io": None, "quiet": False, "ctrl_c": True, "tick_ms": 20, "log": "log",
+          "supervisor": "supervisor"}
 
 
-def client(name="console", timeout=None):
-    return Client(PROTOCOL, name, timeout)
+def main(name="console", **config):
+    c = configure(CONFIG, config, name)
+    con = Console(c["io"], c["quiet"], c["ctrl_c"], c["tick_ms"], c["log"], c["supervisor"])
+    con.me = yield kernel.self_()
+    yield from serve(PROTOCOL, con, name)
+
 

@@ -10,28 +10,9 @@ try:
 except ImportError:              # CPython, or a firmware built without framebuf
     from servers import fbcompat as framebuf
 import kernel
-from servers.base import serve, Client, ServerError, BADREQ, IO, UNAVAIL
+from servers.base import serve, configure, ServerError, BADREQ, IO, UNAVAIL
+from servers.api.display import PROTOCOL
 
-# Coordinates are bounded, so that no drawing op can hold the loop: a line from 0 to
-# 2**31 is two billion steps of Bresenham.
-XY = (int, -1024, 1024)
-COLOUR = (int, 0, 1)
-PROTOCOL = {
-    "text": ((("s", (str, 64)), ("x", XY, 0), ("y", XY, 0), ("c", COLOUR, 1)),
-             "True (8x8 font; x, y: top left)", (BADREQ,)),
-    "pixel": ((("x", XY), ("y", XY), ("c", None, None)),
-              "the pixel (0/1; None off-screen); sets it first when c is given", (BADREQ,)),
-    "line": ((("x1", XY), ("y1", XY), ("x2", XY), ("y2", XY), ("c", COLOUR, 1)), "True", ()),
-    "rect": ((("x", XY), ("y", XY), ("w", XY), ("h", XY), ("c", COLOUR, 1), ("fill", bool, False)),
-             "True", ()),
-    "fill": ((("c", COLOUR, 0),), "True (the whole frame)", ()),
-    "show": ((), "True once the panel has the frame", (IO, UNAVAIL)),
-    "frame": ((), "bytes: the frame, MONO_VLSB (byte (y//8)*width + x, bit y%8)", ()),
-    "size": ((), "(width, height)", ()),
-    "power": ((("on", bool),), "True", (IO, UNAVAIL)),
-    "contrast": ((("value", (int, 0, 255)),), "True (0..255)", (IO, UNAVAIL, BADREQ)),
-    "invert": ((("on", bool),), "True", (IO, UNAVAIL)),
-}
 
 # SSD1306 commands (datasheet section 9; the same setup as micropython-lib's ssd1306.py).
 SET_CONTRAST = 0x81
@@ -182,14 +163,19 @@ class Display:
         return self._command(SET_NORM_INV | (1 if on else 0))
 
 
-def main(i2c="i2c", bus=0, addr=0x3C, width=128, height=64, external_vcc=False, name="display"):
-    # i2c: the i2c server's name (or a stand-in object, for tests); bus: its bus id.
+# i2c: the i2c server's name (or a stand-in object, for tests); bus, addr: where the
+# SSD1306 sits on it.
+CONFIG = {"i2c": "i2c", "bus": 0, "addr": 0x3C, "width": 128, "height": 64, "external_vcc": False}
+
+
+def main(name="display", **config):
+    c = configure(CONFIG, config, name)
+    i2c = c["i2c"]
     if type(i2c) is str:
-        from servers import i2c as i2c_server
+        from servers.api import i2c as i2c_api
 
-        i2c = i2c_server.client(i2c)
-    yield from serve(PROTOCOL, Display(i2c, addr, width, height, external_vcc, bus), name)
+        i2c = i2c_api.client(i2c)
+    yield from serve(PROTOCOL, Display(i2c, c["addr"], c["width"], c["height"], c["external_vcc"],
+                                       c["bus"]), name)
 
 
-def client(name="display", timeout=None):
-    return Client(PROTOCOL, name, timeout)

@@ -15,8 +15,8 @@
 # left by a crash or a power cut are removed the first time their owner shows up.
 import os
 import kernel
-from servers.base import (serve, Client, ServerError, BADREQ, NOENT, QUOTA, DENIED,
-                          BUSY, IO)
+from servers.base import serve, configure, ServerError, BADREQ, NOENT, QUOTA, DENIED, BUSY
+from servers.api.fs import PROTOCOL, MAX_GET, MAX_READ
 
 try:
     from micropython import const
@@ -27,34 +27,12 @@ except ImportError:  # CPython
 
 
 TMP_PREFIX = ".~"
-MAX_READ = const(1024)          # bytes per read reply: keeps replies small on the board
-MAX_GET = const(4096)
 MAX_HANDLES_PER_CLIENT = const(4)
 MAX_HANDLES = const(16)
 _ENOENT = const(2)
 _EEXIST = const(17)
 _S_IFDIR = const(0x4000)
 
-_PATH_ERRORS = (DENIED, NOENT, IO)
-
-PROTOCOL = {
-    "open": ((("path", str), ("mode", str, "r")),
-             "handle (int); mode r, w (replace) or a (append)", (BADREQ, DENIED, NOENT, QUOTA, BUSY, IO)),
-    "read": ((("handle", int), ("n", (int, 0, MAX_READ), 256)),
-             "bytes (at most n, at most %d), b'' at the end" % MAX_READ, (NOENT, BADREQ, IO)),
-    "write": ((("handle", int), ("data", bytes)), "number of bytes written", (NOENT, BADREQ, QUOTA, IO)),
-    "close": ((("handle", int),), "True; a write handle puts its file in place", (NOENT, IO)),
-    "abort": ((("handle", int),), "True; a write handle is dropped, the file stays as it was", (NOENT,)),
-    "put": ((("path", str), ("data", bytes)), "number of bytes written (whole file, atomically)",
-            (DENIED, NOENT, QUOTA, IO)),
-    "get": ((("path", str), ("n", (int, 0, MAX_GET), MAX_GET)), "the file's first n bytes (at most %d)" % MAX_GET,
-            _PATH_ERRORS),
-    "list": ((("path", str, ""),), "list of (name, is_dir, size)", _PATH_ERRORS),
-    "stat": ((("path", str),), "(size, is_dir)", _PATH_ERRORS),
-    "remove": ((("path", str),), "True (a file, or an empty directory)", _PATH_ERRORS),
-    "mkdir": ((("path", str),), "True (parents are made too)", _PATH_ERRORS),
-    "usage": ((), "(bytes used, quota)", (IO,)),
-}
 
 # A handle: [owner tid, client name, writing?, file, target path, temp path]
 _OWNER = const(0)
@@ -426,9 +404,13 @@ def _remove_quietly(path):
         pass
 
 
-def main(root="/data", quota=65536, clients=None, name="fs"):
-    yield from serve(PROTOCOL, Files(root, quota, clients), name)
+# root: the directory clients see as "/"; quota: bytes each client may store; clients:
+# {task name: {"dir": ..., "quota": ...}} for clients with a directory of their own.
+CONFIG = {"root": "/data", "quota": 65536, "clients": None}
 
 
-def client(name="fs", timeout=None):
-    return Client(PROTOCOL, name, timeout)
+def main(name="fs", **config):
+    c = configure(CONFIG, config, name)
+    yield from serve(PROTOCOL, Files(c["root"], c["quota"], c["clients"]), name)
+
+

@@ -5,23 +5,10 @@
 import kernel
 from kernel import port
 import hal
-from servers.base import serve, Client, ServerError, BADREQ, BUSY, NOENT, DENIED, QUOTA
+from servers.base import serve, configure, board_of, ServerError, BADREQ, NOENT, DENIED, QUOTA
 from servers import claims
+from servers.api.gpio import PROTOCOL
 
-PROTOCOL = {
-    "claim": ((("pin", str), ("mode", str, "in"), ("pull", None, None), ("value", (int, 0, 1), 0)),
-              "the pin's canonical name (e.g. 'GP25' for 'LED')", (BUSY, NOENT, BADREQ)),
-    "release": ((("pin", str),), "True", (NOENT, DENIED)),
-    "mode": ((("pin", str), ("mode", str), ("pull", None, None)), "True", (NOENT, DENIED, BADREQ)),
-    "read": ((("pin", str),), "0 or 1", (NOENT, DENIED)),
-    "write": ((("pin", str), ("value", (int, 0, 1))), "True", (NOENT, DENIED)),
-    "toggle": ((("pin", str),), "the new level", (NOENT, DENIED)),
-    "subscribe": ((("pin", str), ("edge", str, "both")),
-                  "True; then ('edge', pin, level, t_us, edges) messages arrive",
-                  (NOENT, DENIED, QUOTA, BADREQ)),
-    "unsubscribe": ((("pin", str),), "True", (NOENT, DENIED)),
-    "pins": ((), "list of (pin, owner tid, mode) for the claimed pins", ()),
-}
 
 MAX_SUBS = 24              # notification bits stay small ints on every port
 _EDGES = {"rising": (True, False), "falling": (False, True), "both": (True, True)}
@@ -201,16 +188,14 @@ class Gpio:
                 pass
 
 
-def main(name="gpio", board=None):
-    board = claims.board_of(board)
+CONFIG = {"board": None}      # None: the board we run on; or a board name or module
+
+
+def main(name="gpio", **config):
+    c = configure(CONFIG, config, name)
     me = yield kernel.self_()
+    yield kernel.claim("irq:pin", me)      # pin interrupts are routed here (the image's irqs)
     irq = yield kernel.handle((1 << MAX_SUBS) - 1)
-    impl = Gpio(board, me, irq)
-    try:
-        yield from serve(PROTOCOL, impl, name)
-    finally:
-        impl.close()
+    yield from serve(PROTOCOL, Gpio(board_of(c["board"]), me, irq), name)
 
 
-def client(name="gpio", timeout=None):
-    return Client(PROTOCOL, name, timeout)

@@ -4,22 +4,10 @@
 # recovered (clocked free and set up again) before the next transaction.
 import kernel
 import hal
-from servers.base import serve, Client, ServerError, IO, NOENT, BADREQ
+from servers.base import serve, configure, board_of, ServerError, IO, NOENT, BADREQ
 from servers import claims
+from servers.api.i2c import PROTOCOL
 
-ADDR = (int, 0, 0x3FF)          # 7- or 10-bit addresses
-REG = (int, 0, 0xFFFF)          # a register number fits addrsize 16
-PROTOCOL = {
-    "scan": ((("bus", int, 0),), "list of addresses that answer", (IO, NOENT)),
-    "read": ((("addr", ADDR), ("n", int), ("bus", int, 0)), "bytes", (IO, NOENT, BADREQ)),
-    "write": ((("addr", ADDR), ("data", bytes), ("bus", int, 0)), "bytes written", (IO, NOENT, BADREQ)),
-    "readmem": ((("addr", ADDR), ("reg", REG), ("n", int), ("bus", int, 0), ("addrsize", int, 8)),
-                "bytes read from register reg", (IO, NOENT, BADREQ)),
-    "writemem": ((("addr", ADDR), ("reg", REG), ("data", bytes), ("bus", int, 0), ("addrsize", int, 8)),
-                 "True", (IO, NOENT, BADREQ)),
-    "buses": ((), "the bus ids this board has", ()),
-    "stats": ((), "dict: transactions, errors, recoveries", ()),
-}
 
 MAX_READ = 256
 
@@ -105,11 +93,12 @@ class I2c:
                 "recoveries": self.recoveries}
 
 
-def main(name="i2c", board=None):
-    board = claims.board_of(board)
+CONFIG = {"board": None}      # None: the board we run on; or a board name or module
+
+
+def main(name="i2c", **config):
+    c = configure(CONFIG, config, name)
     me = yield kernel.self_()
-    yield from serve(PROTOCOL, I2c(board, me), name)    # its claims end with it
+    yield from serve(PROTOCOL, I2c(board_of(c["board"]), me), name)
 
 
-def client(name="i2c", timeout=None):
-    return Client(PROTOCOL, name, timeout)

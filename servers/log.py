@@ -10,9 +10,9 @@
 # or above persist["level"] to <dir>/log.0 and, when that file would pass max_bytes,
 # shifts log.0 -> log.1 -> ... keeping `files` files in all.
 import os
-import kernel
 from kernel import port
-from servers.base import serve, Client, ServerError, BADREQ, IO
+from servers.base import serve, configure, ServerError, BADREQ
+from servers.api.log import PROTOCOL, MAX_BATCH
 
 try:
     from micropython import const
@@ -25,20 +25,6 @@ except ImportError:  # CPython
 LEVELS = ("debug", "info", "warn", "error")
 _ALIASES = {"warning": 2, "err": 3}
 MAX_TEXT = const(200)
-MAX_BATCH = const(32)           # records per tail/since reply
-
-PROTOCOL = {
-    "log": ((("level", None), ("tag", str), ("text", None)),
-            "the record's seq (0: below the current level, not kept)", (BADREQ,)),
-    "tail": ((("n", int, 10),), "list of the last n records (seq, t_ms, level, tag, text), oldest first",
-             (BADREQ,)),
-    "since": ((("seq", int), ("n", int, MAX_BATCH)),
-              "list of records with a larger seq, oldest first, at most n (all kept ones if seq "
-              "is past the last, i.e. the server restarted)", (BADREQ,)),
-    "level": ((("level", None, None),), "the minimum level kept (set it when given)", (BADREQ,)),
-    "stats": ((), "dict: seq, kept, capacity, filtered, overwritten, persisted, write_errors", ()),
-    "files": ((), "list of (path, size) of the persisted files, newest first", (IO,)),
-}
 
 
 def level_number(level):
@@ -207,49 +193,14 @@ def _makedirs(path):
             pass
 
 
-def main(capacity=64, level="debug", persist=None, name="log"):
-    yield from serve(PROTOCOL, Log(capacity, level, persist), name)
+# capacity: records kept in RAM; level: the lowest level kept; persist: None, or
+# {"dir", "level", "max_bytes", "files"}: records at or above that level also go to
+# rotating files on flash.
+CONFIG = {"capacity": 64, "level": "debug", "persist": None}
 
 
-def client(name="log", timeout=None):
-    return Client(PROTOCOL, name, timeout)
+def main(name="log", **config):
+    c = configure(CONFIG, config, name)
+    yield from serve(PROTOCOL, Log(c["capacity"], c["level"], c["persist"]), name)
 
 
-class Logger:
-    # Fire-and-forget logging for any task: `log = Logger("sensor")`, then
-    # `yield from log.info("21.5 C")`. Never blocks on the log server: a full mailbox
-    # or a log server being restarted drops the record (counted in .dropped).
-    def __init__(self, tag, name="log"):
-        self.tag = tag
-        self.name = name
-        self.tid = None
-        self.dropped = 0
-
-    def log(self, level, text):
-        if self.tid is None:
-            try:
-                self.tid = yield kernel.lookup(self.name, 0)
-            except kernel.Timeout:
-                self.dropped += 1
-                return False
-        try:
-            yield kernel.send(self.tid, ("log", level, self.tag, text))
-            return True
-        except kernel.Dead:
-            self.tid = None
-        except kernel.IPCError:         # Full, Denied
-            pass
-        self.dropped += 1
-        return False
-
-    def debug(self, text):
-        return self.log("debug", text)
-
-    def info(self, text):
-        return self.log("info", text)
-
-    def warn(self, text):
-        return self.log("warn", text)
-
-    def error(self, text):
-        return self.log("error", text)

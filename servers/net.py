@@ -7,18 +7,9 @@
 # block: DNS (getaddrinfo) and "scan" (about 1.5 s on a Pico W); call them rarely.
 import kernel
 from kernel import port
-from servers.base import serve, Client, ServerError, BADREQ, IO, UNAVAIL
+from servers.base import serve, configure, ServerError, BADREQ, IO, UNAVAIL
+from servers.api.net import PROTOCOL
 
-PROTOCOL = {
-    "available": ((), "True when the board has a radio", ()),
-    "connect": ((("ssid", (str, 32)), ("password", (str, 64), ""), ("timeout_ms", (int, 0, 30000), 15000)),
-                "the IP address (str)", (UNAVAIL, IO, BADREQ)),
-    "disconnect": ((), "True", (UNAVAIL,)),
-    "status": ((), "dict: connected, status (the port's code), ip, ssid", (UNAVAIL,)),
-    "scan": ((), "list of (ssid, bssid hex, channel, rssi, security), strongest first", (UNAVAIL, IO)),
-    "http_get": ((("url", (str, 256)), ("timeout_ms", (int, 0, 30000), 10000), ("max_bytes", (int, 0, 16384), 4096)),
-                 "(status code, body bytes: at most max_bytes)", (UNAVAIL, IO, BADREQ)),
-}
 
 POLL_MS = 20
 # errno values meaning "not yet" on a non-blocking socket: EAGAIN, ENOTCONN, EALREADY,
@@ -206,13 +197,18 @@ def _board_radio():
     return hal.wlan(b), b.NAME
 
 
-def main(wlan=None, board_name=None, sockets=None, name="net"):
-    # wlan: a network.WLAN-like object (tests); default: the board's radio, if any.
+# wlan: a network.WLAN-like object (tests), None for the board's radio; board_name: how
+# errors name the board; sockets: a socket module stand-in (tests).
+CONFIG = {"wlan": None, "board_name": None, "sockets": None}
+
+
+def main(name="net", **config):
+    c = configure(CONFIG, config, name)
+    wlan, board_name = c["wlan"], c["board_name"]
     if wlan is None:
+        yield kernel.claim("wlan")         # the board's radio: the image's owner only
         wlan, detected = _board_radio()
         board_name = board_name or detected
-    yield from serve(PROTOCOL, Net(wlan, board_name or "this board", sockets), name)
+    yield from serve(PROTOCOL, Net(wlan, board_name or "this board", c["sockets"]), name)
 
 
-def client(name="net", timeout=None):
-    return Client(PROTOCOL, name, timeout)

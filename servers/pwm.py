@@ -1,19 +1,9 @@
 # pwm: PWM outputs on pins, each held by the client that started it.
 import kernel
 import hal
-from servers.base import serve, Client, ServerError, NOENT, BADREQ, BUSY, DENIED
+from servers.base import serve, configure, board_of, ServerError, NOENT, BADREQ, DENIED
 from servers import claims
-
-FREQ = (int, 1, 125000000)
-DUTY = (int, 0, 65535)
-PROTOCOL = {
-    "start": ((("pin", str), ("freq", FREQ), ("duty_u16", DUTY, 0)), "the pin's canonical name",
-              (NOENT, BUSY, BADREQ)),
-    "freq": ((("pin", str), ("freq", FREQ)), "True", (NOENT, DENIED, BADREQ)),
-    "duty": ((("pin", str), ("duty_u16", DUTY)), "True", (NOENT, DENIED, BADREQ)),
-    "status": ((("pin", str),), "(freq, duty_u16)", (NOENT, DENIED)),
-    "stop": ((("pin", str),), "True; the pin is free again", (NOENT, DENIED)),
-}
+from servers.api.pwm import PROTOCOL
 
 
 class Pwm:
@@ -97,15 +87,12 @@ class Pwm:
             self._stop(name)
 
 
-def main(name="pwm", board=None):
-    board = claims.board_of(board)
+CONFIG = {"board": None}      # None: the board we run on; or a board name or module
+
+
+def main(name="pwm", **config):
+    c = configure(CONFIG, config, name)
     me = yield kernel.self_()
-    impl = Pwm(board, me)
-    try:
-        yield from serve(PROTOCOL, impl, name)
-    finally:
-        impl.close()
+    yield from serve(PROTOCOL, Pwm(board_of(c["board"]), me), name)
 
 
-def client(name="pwm", timeout=None):
-    return Client(PROTOCOL, name, timeout)

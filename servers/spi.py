@@ -2,19 +2,10 @@
 # are ordinary pins, claimed through gpio). The server holds each bus it opens and its pins.
 import kernel
 import hal
-from servers.base import serve, Client, ServerError, NOENT, BADREQ, IO
+from servers.base import serve, configure, board_of, ServerError, NOENT, BADREQ
 from servers import claims
+from servers.api.spi import PROTOCOL
 
-PROTOCOL = {
-    "transfer": ((("data", bytes), ("bus", int, -1)), "the bytes clocked in while data was sent",
-                 (NOENT, BADREQ, IO)),
-    "write": ((("data", bytes), ("bus", int, -1)), "bytes written", (NOENT, BADREQ, IO)),
-    "read": ((("n", int), ("bus", int, -1), ("fill", int, 0)), "n bytes read while sending fill",
-             (NOENT, BADREQ, IO)),
-    "configure": ((("baudrate", int), ("bus", int, -1), ("polarity", int, 0), ("phase", int, 0)),
-                  "True", (NOENT, BADREQ)),
-    "buses": ((), "the bus ids this board has (-1 means the first)", ()),
-}
 
 MAX_LEN = 1024
 
@@ -91,15 +82,12 @@ class Spi:
                 pass                     # the claims end with this server
 
 
-def main(name="spi", board=None):
-    board = claims.board_of(board)
+CONFIG = {"board": None}      # None: the board we run on; or a board name or module
+
+
+def main(name="spi", **config):
+    c = configure(CONFIG, config, name)
     me = yield kernel.self_()
-    impl = Spi(board, me)
-    try:
-        yield from serve(PROTOCOL, impl, name)
-    finally:
-        impl.close()
+    yield from serve(PROTOCOL, Spi(board_of(c["board"]), me), name)
 
 
-def client(name="spi", timeout=None):
-    return Client(PROTOCOL, name, timeout)

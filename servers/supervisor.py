@@ -29,24 +29,23 @@
 # is privileged (it spawns, kills and reads other tasks' records, all through system
 # calls), and gives that right only to the children whose spec says "privileged".
 #
-# A task spec (one entry of the image's "tasks"):
-#   {"name": "gpio", "module": "servers.gpio", "entry": "main", "args": (),
-#    "prio": 4, "mailbox": 8, "caps": None, "quota": None, "privileged": False,
-#    "restart": "permanent", "group": "drivers", "critical": False,
-#    "intensity": ..., "period_ms": ..., "backoff_ms": ...,     (these five optional)
-#    "heartbeat_ms": ..., "heartbeat_timeout_ms": ...}
-# "fn": a generator function may stand in for module/entry (tests, benchmarks).
+# A task spec is one entry of the system image's "tasks" (firmware/system.py); SPEC below
+# is every key one may have, with its default: the one table of defaults.
+# "fn" (a generator function) with "args" may stand in for module/entry (tests, benchmarks).
 import sys
 import kernel
 from kernel import port, KERNEL
-from servers.base import dispatch, finish, is_gen, Client, ServerError, NOENT, BADREQ, DENIED, PING_BIT
+from servers.base import dispatch, finish, is_gen, configure, ServerError, NOENT, BADREQ, DENIED, PING_BIT
 from servers import postmortem
+from servers.api.supervisor import PROTOCOL, HISTORY
 
 PERMANENT = "permanent"
 TRANSIENT = "transient"
 TEMPORARY = "temporary"
 POLICIES = (PERMANENT, TRANSIENT, TEMPORARY)
 
+# The supervisor's own config (its entry in the image): the restart policy, and what the
+# firmware hands it at boot (the tasks, the board's limits, the reset hook).
 DEFAULTS = {
     "intensity": 5,          # restarts of one task allowed per period ...
     "period_ms": 10000,      # ... before its group is restarted
@@ -55,21 +54,38 @@ DEFAULTS = {
     "group_intensity": 2,    # group restarts per period before the board is reset
     "heartbeat_timeout_ms": 2000,   # a pinged task answers within this, or it has hung
 }
-HISTORY = 32
+CONFIG = dict(DEFAULTS, postmortem=False,   # keep /mpk/postmortem (the firmware does)
+              tasks=(), limits=None, reset=None)   # given by the firmware at boot
+
+# Every key of a task spec, with its default (None: see the comment).
+SPEC = {
+    "name": None,            # registered name and task name (required)
+    "module": None,          # where its entry is (None: servers.<name>)
+    "entry": "main",         # the function, called as entry(name, **config)
+    "config": None,          # keyword settings for the entry (the server's CONFIG keys)
+    "prio": 4,               # 0..7, higher runs first
+    "mailbox": None,         # messages its mailbox holds (None: the board's default)
+    "talks_to": None,        # names it may send to (None: anyone)
+    "privileged": False,     # may kill, spawn, read other tasks, stop the kernel
+    "owns": None,            # hardware only it may claim: "i2c:0", "pin:GP2", "wdt" ...
+                             # (None: not bound; firmware/image.py gives image tasks a tuple)
+    "irqs": (),              # interrupt sources routed to it: "pin", "timer"
+    "quota": None,           # bytes it may allocate per second (None: no limit)
+    "restart": "permanent",  # permanent | transient | temporary
+    "group": "default",      # restarted together when one restarts too often
+    "critical": False,       # past its limit (or any abnormal end if temporary): reset
+    "heartbeat_ms": None,    # pinged this often; one that does not answer has hung
+    "heartbeat_timeout_ms": None,   # these four: the supervisor's config when None
+    "intensity": None,
+    "period_ms": None,
+    "backoff_ms": None,
+    "boards": None,          # only on these boards (names)
+    "needs": None,           # only on boards with this feature ("wifi")
+    "fn": None,              # tests: a generator function instead of module/entry ...
+    "args": (),              # ... and its positional arguments
+}
 QUOTA_WINDOW_MS = 1000       # quotas are bytes per this window
 
-PROTOCOL = {
-    "status": ((), "list of dicts: name, tid, state, restarts, policy, held, group, critical, quota", ()),
-    "history": ((("n", int, HISTORY),), "the last n restart records (dicts), oldest first", ()),
-    "restarts": ((), "list of (name, restarts) of every child: what ps shows, cheaply", ()),
-    "restart": ((("name", str),), "the new tid", (NOENT,)),
-    "hold": ((("name", str),), "True: the task is not restarted when it ends", (NOENT,)),
-    "release": ((("name", str),), "True: restarted now if it is not running", (NOENT,)),
-    # the pinger's own requests (refused from anyone else)
-    "pings": ((), "(list of (name, tid, timeout_ms) to ping now, ms until the next is due)", (DENIED,)),
-    "hung": ((("name", str), ("tid", int), ("waited_ms", int)), "True: tid is ended as hung",
-             (DENIED,)),
-}
 
 # Start failures that a retry cannot mend (the module or its entry is missing).
 _NEVER_STARTS = (ImportError, AttributeError, SyntaxError)
@@ -91,28 +107,44 @@ FAILED = "failed"        # could not be started, or escalation gave up on it
 
 
 def spec_defaults(spec, limits=None):
-    # A complete task spec from a partial one.
-    s = {"module": None, "entry": "main", "args": (), "prio": 4,
-         "mailbox": (limits or {}).get("mailbox", 8), "caps": None, "quota": None,
-         "privileged": False, "restart": PERMANENT, "group": "default", "critical": False}
-    s.update(spec)
-    if "name" not in s:
+    # A task spec ready for the supervisor: checked, with its name, module and mailbox,
+    # and only the keys that differ from SPEC (read them with opt(spec, key)): fourteen
+    # full specs would cost a Pico kilobytes.
+    for k in spec:
+        if k not in SPEC:
+            raise ValueError("%s: unknown key %r in its spec" % (spec.get("name"), k))
+    s = {}
+    for k in spec:
+        if spec[k] != SPEC[k]:
+            s[k] = spec[k]
+    if s.get("name") is None:
         raise ValueError("a task spec needs a name")
-    if s["module"] is None and "fn" not in s:
-        s["module"] = "servers." + s["name"]
-    if s["restart"] not in POLICIES:
+    if s.get("mailbox") is None:
+        s["mailbox"] = (limits or {}).get("mailbox", 8)
+    if s.get("module") is None and s.get("fn") is None:
+        s["module"] = "servers.%s" % (s["name"],)
+    if opt(s, "restart") not in POLICIES:
         raise ValueError("%s: restart must be one of %s" % (s["name"], ", ".join(POLICIES)))
     return s
 
 
+def opt(spec, key):
+    # A spec's value for key, SPEC's default when it has none.
+    return spec.get(key, SPEC[key])
+
+
 def entry_of(spec):
     # The generator function a spec names.
-    fn = spec.get("fn")
-    if fn is not None:
-        return fn
+    if opt(spec, "fn") is not None:
+        return opt(spec, "fn")
     mod = spec["module"]
     __import__(mod)
-    return getattr(sys.modules[mod], spec["entry"])
+    return getattr(sys.modules[mod], opt(spec, "entry"))
+
+
+def _call_entry(entry, name, config):
+    # What a child runs: entry(name, **config), the one shape of every server's main.
+    return entry(name, **config)
 
 
 class Child:
@@ -129,7 +161,8 @@ class Child:
         self.ping_due = None     # ticks_ms of its next ping (heartbeat tasks, while running)
 
     def opt(self, key, config):
-        return self.spec.get(key, config[key])
+        v = opt(self.spec, key)
+        return config[key] if v is None else v
 
 
 class Supervisor:
@@ -158,7 +191,7 @@ class Supervisor:
         self._heap_of = heap_of
         self._note = note        # note(record): every abnormal end, for the post-mortem
         self.now = now or port.ticks_ms
-        self.quota_due = None if all(c.spec["quota"] is None for c in self.children) \
+        self.quota_due = None if all(opt(c.spec, "quota") is None for c in self.children) \
             else port.ticks_add(self.now(), QUOTA_WINDOW_MS)
 
     def add(self, spec, limits=None):
@@ -190,7 +223,7 @@ class Supervisor:
                 # No retry can mend a missing module or entry: failed at once.
                 c.state = FAILED
                 self._record(c, None, why, "failed", 0, None)
-                if c.spec["critical"]:
+                if opt(c.spec, "critical"):
                     self._board_reset(c, "critical task %s cannot start" % c.name)
                 return None
             # Anything else may pass (a transient MemoryError): retried like a task that
@@ -203,7 +236,7 @@ class Supervisor:
         c.state = RUNNING
         self.by_tid[tid] = c
         self.to_monitor.append(tid)
-        hb = c.spec.get("heartbeat_ms")
+        hb = opt(c.spec, "heartbeat_ms")
         c.ping_due = None if hb is None else port.ticks_add(self.now(), hb)
         return tid
 
@@ -244,12 +277,12 @@ class Supervisor:
         # A child ended (tid) or could not start (tid None): restart it per its policy,
         # with backoff, escalating past its intensity.
         now = self.now()
-        policy = c.spec["restart"]
+        policy = opt(c.spec, "restart")
         abnormal = reason != "normal"
         if policy == TEMPORARY or (policy == TRANSIENT and not abnormal):
             c.state = STOPPED
             self._record(c, tid, reason, "none", 0, fault)
-            if c.spec["critical"] and abnormal:
+            if opt(c.spec, "critical") and abnormal:
                 self._board_reset(c, "critical task %s ended: %s" % (c.name, reason))
             return
         if c.held:
@@ -270,11 +303,11 @@ class Supervisor:
         self._record(c, tid, reason, "restart", delay, fault)
 
     def _escalate(self, c, tid, reason, fault, now):
-        if c.spec["critical"]:
+        if opt(c.spec, "critical"):
             self._record(c, tid, reason, "reset", 0, fault)
             self._board_reset(c, "critical task %s restarted too often" % c.name)
             return
-        g = c.spec["group"]
+        g = opt(c.spec, "group")
         period = c.opt("period_ms", self.config)
         times = [t for t in self.group_times.get(g, ()) if port.ticks_diff(now, t) < period]
         times.append(now)
@@ -284,7 +317,7 @@ class Supervisor:
             self._board_reset(c, "group %s restarted too often (task %s)" % (g, c.name))
             return
         self._record(c, tid, reason, "group", 0, fault)
-        members = [m for m in self.children if m.spec["group"] == g]
+        members = [m for m in self.children if opt(m.spec, "group") == g]
         for m in reversed(members):
             yield from self._stop(m)
         for m in members:
@@ -339,7 +372,7 @@ class Supervisor:
         # Once a window: a child that allocated more than its quota since the last check
         # is ended, and handled as a fault would be.
         for c in self.children:
-            q = c.spec["quota"]
+            q = opt(c.spec, "quota")
             if q is None or c.tid is None or self._heap_of is None:
                 continue
             tid = c.tid
@@ -366,8 +399,8 @@ class Supervisor:
 
     def op_status(self, sender):
         return [{"name": c.name, "tid": c.tid, "state": c.state, "restarts": c.restarts,
-                 "policy": c.spec["restart"], "held": c.held, "group": c.spec["group"],
-                 "critical": c.spec["critical"], "quota": c.spec["quota"]} for c in self.children]
+                 "policy": opt(c.spec, "restart"), "held": c.held, "group": opt(c.spec, "group"),
+                 "critical": opt(c.spec, "critical"), "quota": opt(c.spec, "quota")} for c in self.children]
 
     def op_restarts(self, sender):
         return [(c.name, c.restarts) for c in self.children]
@@ -418,8 +451,8 @@ class Supervisor:
             left = port.ticks_diff(c.ping_due, now)
             if left <= 0:
                 due.append((c.name, c.tid, c.opt("heartbeat_timeout_ms", self.config)))
-                c.ping_due = port.ticks_add(now, c.spec["heartbeat_ms"])
-                left = c.spec["heartbeat_ms"]
+                c.ping_due = port.ticks_add(now, opt(c.spec, "heartbeat_ms"))
+                left = opt(c.spec, "heartbeat_ms")
             wait = min(wait, left)
         return due, wait
 
@@ -485,10 +518,22 @@ last = None
 # What the supervisor asks of the kernel: system calls (it is privileged). A task with a
 # quota is measured: its heap use is counted even on ports where that is costly.
 def _spawn(spec):
-    tid = yield kernel.spawn(entry_of(spec), *spec["args"], name=spec["name"], prio=spec["prio"],
-                             mailbox=spec["mailbox"], caps=spec["caps"],
-                             privileged=spec["privileged"], measure=spec["quota"] is not None)
+    if opt(spec, "fn") is not None:
+        fn, args = opt(spec, "fn"), opt(spec, "args")
+    else:
+        fn, args = _call_entry, (entry_of(spec), spec["name"], opt(spec, "config") or {})
+    tid = yield kernel.spawn(fn, *args, name=spec["name"], prio=opt(spec, "prio"),
+                             mailbox=spec["mailbox"], caps=opt(spec, "talks_to"),
+                             privileged=opt(spec, "privileged"), measure=opt(spec, "quota") is not None,
+                             owns=owned_keys(spec))
     return tid
+
+
+def owned_keys(spec):
+    # The kernel's view of what a task owns: its hardware and its interrupt sources.
+    if opt(spec, "owns") is None and not opt(spec, "irqs"):
+        return None
+    return tuple(opt(spec, "owns") or ()) + tuple("irq:" + s for s in opt(spec, "irqs"))
 
 
 def _kill(tid):
@@ -532,10 +577,13 @@ def _reset_cause():
         return "unknown"
 
 
-def main(image, reset=None, name="supervisor", limits=None, keep_postmortem=False):
-    # image: {"tasks": [spec, ...], "supervisor": {config}}; reset: hook called with a
-    # reason when escalation reaches the board (default: hal.reset).
-    # keep_postmortem: record this boot, abnormal ends and resets on flash (the firmware).
+def main(name="supervisor", **config):
+    # config: the restart policy (DEFAULTS), and from the firmware: tasks (the image's
+    # specs), limits (the board's), reset (called with a reason when escalation reaches
+    # the board; default hal.reset), postmortem (record this boot, abnormal ends and
+    # resets on flash).
+    c = configure(CONFIG, config, name)
+    reset = c["reset"]
     if reset is None:
         try:
             import hal
@@ -546,17 +594,18 @@ def main(image, reset=None, name="supervisor", limits=None, keep_postmortem=Fals
                 hal.reset()
         except ImportError:
             reset = _no_reset
-    if keep_postmortem:
+    keep = c["postmortem"]
+    if keep:
         postmortem.start(_reset_cause())
-    sup = Supervisor(image.get("tasks", ()), image.get("supervisor"), spawn=_spawn,
-                     kill=_kill, reset=reset, limits=limits, heap_of=_heap_of,
-                     note=_note_down if keep_postmortem else None)
+    policy = {k: c[k] for k in DEFAULTS}
+    sup = Supervisor(c.pop("tasks"), policy, spawn=_spawn, kill=_kill, reset=reset,
+                     limits=c["limits"], heap_of=_heap_of, note=_note_down if keep else None)
     global last
     last = sup
     if name is not None:
         yield kernel.register(name)
-    if any(c.spec.get("heartbeat_ms") for c in sup.children):
-        sup.add(pinger_spec((yield kernel.self_())), limits)
+    if any(opt(ch.spec, "heartbeat_ms") for ch in sup.children):
+        sup.add(pinger_spec((yield kernel.self_())), c["limits"])
     yield from sup.start_all()
     # Nothing restarts the supervisor: it outlives a heap that runs out (another task's
     # allocation storm). A step that fails with MemoryError is taken again a moment later,
@@ -612,5 +661,3 @@ def _step(sup, held):
     return None
 
 
-def client(name="supervisor", timeout=None):
-    return Client(PROTOCOL, name, timeout)

@@ -1,27 +1,28 @@
-# Template server: copy this file to start a new one. It keeps a named counter per
-# client and shows the three parts every server has:
-#   1. PROTOCOL: the ops, their arguments, replies and errors, as data;
-#   2. a class with one op_<name>(sender, ...) method per op, returning the reply;
-#   3. main(), the task entry the system image names, and client() for callers.
-from servers.base import serve, Client, ServerError, NOENT, QUOTA
+# Template server: copy this file and servers/api/template.py to start a new one. It
+# keeps a named counter per client and shows the parts every server has:
+#   1. servers/api/<name>.py: PROTOCOL (the ops, their arguments, replies and errors, as
+#      data) and client(), all an application imports to talk to the server;
+#   2. a class with one op_<name>(sender, ...) method per op, returning the reply (and
+#      close(), if it holds hardware: serve() calls it however the server ends);
+#   3. CONFIG, its settings with their defaults (the image's "config" sets them);
+#   4. main(name, **config), the task entry the system image names.
+# tests/host/test_server_shape.py checks every server against this shape.
+from servers.base import serve, configure, ServerError, NOENT, QUOTA
+from servers.api.template import PROTOCOL
 
-PROTOCOL = {
-    "add": ((("key", str), ("n", int, 1)), "the new value", (QUOTA,)),
-    "get": ((("key", str),), "the value", (NOENT,)),
-    "keys": ((), "list of this client's keys", ()),
-}
 
 MAX_KEYS = 8
 
 
 class Counters:
-    def __init__(self):
+    def __init__(self, max_keys=MAX_KEYS):
         self.values = {}        # (client tid, key) -> int
+        self.max_keys = max_keys
 
     def op_add(self, sender, key, n):
         k = (sender, key)
-        if k not in self.values and len(self.keys_of(sender)) >= MAX_KEYS:
-            raise ServerError(QUOTA, "at most %d keys per client" % MAX_KEYS)
+        if k not in self.values and len(self.keys_of(sender)) >= self.max_keys:
+            raise ServerError(QUOTA, "at most %d keys per client" % self.max_keys)
         self.values[k] = self.values.get(k, 0) + n
         return self.values[k]
 
@@ -38,9 +39,9 @@ class Counters:
         return sorted(k for (s, k) in self.values if s == sender)
 
 
-def main(name="counter"):
-    yield from serve(PROTOCOL, Counters(), name)
+CONFIG = {"max_keys": MAX_KEYS}     # counters one client may keep
 
 
-def client(name="counter", timeout=None):
-    return Client(PROTOCOL, name, timeout)
+def main(name="counter", **config):
+    c = configure(CONFIG, config, name)
+    yield from serve(PROTOCOL, Counters(c["max_keys"]), name)

@@ -5,17 +5,10 @@
 # recv(), coalesced if it falls behind.
 import kernel
 import hal
-from servers.base import serve, Client, ServerError, NOENT, BADREQ, QUOTA, DENIED
+from servers.base import serve, configure, board_of, ServerError, NOENT, BADREQ, QUOTA, DENIED
 from servers import claims
+from servers.api.timer import PROTOCOL
 
-PROTOCOL = {
-    "periodic": ((("period_ms", (int, 1, 86400000)), ("bits", int, 1)), "timer id; bits are notified every period",
-                 (BADREQ, QUOTA)),
-    "oneshot": ((("delay_ms", (int, 0, 86400000)), ("bits", int, 1)), "timer id; bits are notified once",
-                (BADREQ, QUOTA)),
-    "cancel": ((("id", int),), "True", (NOENT, DENIED)),
-    "timers": ((), "list of (id, owner, period_ms, periodic) of live timers", ()),
-}
 
 MAX_TIMERS = 16
 
@@ -97,15 +90,13 @@ class Timers:
                 self._free(i)
 
 
-def main(name="timer", board=None):
-    board = claims.board_of(board)
+CONFIG = {"board": None}      # None: the board we run on; or a board name or module
+
+
+def main(name="timer", **config):
+    c = configure(CONFIG, config, name)
     me = yield kernel.self_()
-    impl = Timers(board, me)
-    try:
-        yield from serve(PROTOCOL, impl, name)
-    finally:
-        impl.close()
+    yield kernel.claim("irq:timer", me)    # timer interrupts are routed here (the image's irqs)
+    yield from serve(PROTOCOL, Timers(board_of(c["board"]), me), name)
 
 
-def client(name="timer", timeout=None):
-    return Client(PROTOCOL, name, timeout)

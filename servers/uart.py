@@ -3,19 +3,10 @@
 # clients poll, or sleep between reads.
 import kernel
 import hal
-from servers.base import serve, Client, ServerError, NOENT, BADREQ, BUSY, DENIED
+from servers.base import serve, configure, board_of, ServerError, NOENT, BADREQ, DENIED
 from servers import claims
+from servers.api.uart import PROTOCOL
 
-PROTOCOL = {
-    "open": ((("bus", int, -1), ("baudrate", int, 115200), ("bits", int, 8), ("parity", None, None),
-              ("stop", int, 1)), "the bus id opened", (NOENT, BUSY, BADREQ)),
-    "close": ((("bus", int, -1),), "True", (NOENT, DENIED)),
-    "write": ((("data", bytes), ("bus", int, -1)), "bytes written", (NOENT, DENIED)),
-    "read": ((("n", int, -1), ("bus", int, -1)), "bytes that have arrived (at most n; b'' if none)",
-             (NOENT, DENIED)),
-    "any": ((("bus", int, -1),), "number of bytes waiting", (NOENT, DENIED)),
-    "buses": ((), "the bus ids this board has (-1 means the first)", ()),
-}
 
 MAX_READ = 512
 
@@ -102,15 +93,12 @@ class Uart:
             self._close(bus)
 
 
-def main(name="uart", board=None):
-    board = claims.board_of(board)
+CONFIG = {"board": None}      # None: the board we run on; or a board name or module
+
+
+def main(name="uart", **config):
+    c = configure(CONFIG, config, name)
     me = yield kernel.self_()
-    impl = Uart(board, me)
-    try:
-        yield from serve(PROTOCOL, impl, name)
-    finally:
-        impl.close()
+    yield from serve(PROTOCOL, Uart(board_of(c["board"]), me), name)
 
 
-def client(name="uart", timeout=None):
-    return Client(PROTOCOL, name, timeout)

@@ -14,17 +14,10 @@
 # stopped; while the kernel runs, only this server feeds it.
 import kernel
 from kernel import port
-from servers.base import ServerError, Client, BADREQ, NOENT, DENIED
-from servers.base import serve
+from servers.base import ServerError, BADREQ, NOENT, DENIED
+from servers.base import serve, configure
 from servers import postmortem
-
-PROTOCOL = {
-    "checkin": ((), "ms until the calling task must check in again", (NOENT,)),
-    "watch": ((("period_ms", (int, 1, 86400000)),), "True: the calling task is critical from now on", (BADREQ,)),
-    "unwatch": ((), "True: the calling task (made critical by watch) no longer is", (NOENT, DENIED)),
-    "status": ((), "dict: feeding, feeds, timeout_ms, late (names), "
-                    "tasks {name: [period_ms, ms left (negative: late)]}", ()),
-}
+from servers.api.watchdog import PROTOCOL
 
 
 def _hardware_wdt(handle):
@@ -62,15 +55,11 @@ class CpuWatch:
                                           "the watchdog will reset the board" % (self.n * self.keep_ms))
 
 
-def _release_hardware():
-    import hal
-
-    hal.wdt_owner(None)          # the keeper feeds until a new server owns it
-
-
 class Watchdog:
-    def __init__(self, critical=None, timeout_ms=5000, grace_ms=1000, wdt=None, feed_ms=None):
+    def __init__(self, critical=None, timeout_ms=5000, grace_ms=1000, wdt=None, feed_ms=None,
+                 real=False):
         now = port.ticks_ms()
+        self.real = real            # the board's WDT: handed back to its keeper at the end
         self.timeout_ms = timeout_ms
         self.periods = {}
         self.deadlines = {}
@@ -85,6 +74,12 @@ class Watchdog:
         self.late = []
         self.wdt = wdt(timeout_ms)
         self.feed()
+
+    def close(self):
+        if self.real:
+            import hal
+
+            hal.wdt_owner(None)      # the keeper feeds until a new server owns it
 
     def feed(self):
         self.wdt.feed()
@@ -148,18 +143,21 @@ class Watchdog:
                 "late": self.late_tasks(now), "tasks": tasks}
 
 
-def main(critical=None, timeout_ms=5000, grace_ms=1000, wdt=None, feed_ms=None, name="watchdog"):
-    # wdt: a function timeout_ms -> object with feed() (default: the board's WDT).
-    real = wdt is None
+# critical: {task name: period_ms} of the tasks that must check in; timeout_ms: the
+# hardware WDT's timeout; grace_ms: time a critical task has after boot for its first
+# check-in; feed_ms: how often the WDT is fed (default: a quarter of timeout_ms); wdt: a
+# function timeout_ms -> object with feed() (tests), None for the board's WDT.
+CONFIG = {"critical": None, "timeout_ms": 5000, "grace_ms": 1000, "feed_ms": None, "wdt": None}
+
+
+def main(name="watchdog", **config):
+    c = configure(CONFIG, config, name)
+    wdt, real = c["wdt"], c["wdt"] is None
     if real:
+        yield kernel.claim("wdt")          # the board's one WDT: the image's owner only
         h = yield kernel.handle(0)
         wdt = _hardware_wdt(h)
-    try:
-        yield from serve(PROTOCOL, Watchdog(critical, timeout_ms, grace_ms, wdt, feed_ms), name)
-    finally:
-        if real:
-            _release_hardware()
+    yield from serve(PROTOCOL, Watchdog(c["critical"], c["timeout_ms"], c["grace_ms"], wdt,
+                                        c["feed_ms"], real), name)
 
 
-def client(name="watchdog", timeout=None):
-    return Client(PROTOCOL, name, timeout)

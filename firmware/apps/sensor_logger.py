@@ -7,11 +7,10 @@
 # server (until the supervisor's pings find it) cannot make the application miss its
 # watchdog period.
 import kernel
-import boards
 from kernel import port
-from servers import gpio, i2c, display, fs, watchdog
-from servers.base import ServerError
-from servers.log import Logger
+from servers.api import gpio, i2c, display, fs, watchdog
+from servers.base import ServerError, configure, board_of
+from servers.api.log import Logger
 
 CSV = "temps.csv"
 CSV_MAX = 8192            # start the file again past this size
@@ -43,8 +42,14 @@ def _try(gen, errors, skip=None, name=None):
         return None
 
 
-def main(period_ms=1000, board=None):
-    b = boards.current(board) if type(board) is str else (board or boards.current())
+# period_ms: one reading per period; board: None (the board we run on), a name or a module.
+CONFIG = {"period_ms": 1000, "board": None}
+
+
+def main(name="sensor_logger", **config):
+    c = configure(CONFIG, config, name)
+    period_ms = c["period_ms"]
+    b = board_of(c["board"])
     sensor = b.TEMP_I2C
     log = Logger("sensor")
     g = gpio.client(timeout=CALL_MS)

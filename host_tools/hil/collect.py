@@ -80,12 +80,15 @@ def parse_module(source, path="<module>", module=None):
 
 
 def features(board_module, extra=()):
-    """The features a board definition offers, for needs(): its servers (gpio, i2c, spi,
-    uart, adc, pwm, timer, fs, log, watchdog, display, console, net), "wifi" with a radio,
+    """The features a board definition offers, for needs(): the servers the system image
+    runs on it (gpio, i2c, spi, uart, adc, pwm, timer, fs, log, watchdog, display, console,
+    net: firmware/system.py, as firmware/image.py picks them), "wifi" with a radio,
     "virtual" or "real", its name and MCU, and `extra` (e.g. "loopback": the jumpers of the
     HIL wiring, which a virtual board started by the runner has and a rack declares)."""
     b = board_module
-    f = set(getattr(b, "SERVERS", ()))
+    from firmware import image, system
+
+    f = set(e["name"] for e in system.IMAGE["tasks"] if image.applies(e, b))
     if getattr(b, "HAS_WIFI", False):
         f.update(("wifi", "net"))
     f.add("virtual" if getattr(b, "VIRTUAL", False) else "real")

@@ -506,10 +506,8 @@ BOOT = """\
 import sys
 if %(dir)r not in sys.path:
     sys.path.append(%(dir)r)
-from firmware import main as _fw, system as _sy
-_img = dict(_sy.IMAGE)
-_img['tasks'] = [t for t in _sy.IMAGE['tasks'] if t['name'] not in %(drop)r]
-_k = _fw.build(_img, reset=lambda why: print('hil: the supervisor asked for a board reset:', why))
+from firmware import main as _fw, system as _sy, image as _im
+_k = _fw.build(_im.without(_sy.IMAGE, %(drop)r), reset=lambda why: print('hil: the supervisor asked for a board reset:', why))
 print('\\x1ehil-system-up')
 _fw.run(_k)
 """

@@ -87,8 +87,8 @@ def run(body, servers=(), timeout_ms=5000, supervisor=None, board=None, args=(),
 
     # The body and the timeout stop the kernel, and a body may kill and spawn: privileged,
     # like the supervisor; the servers get what their specs say.
-    image = {"tasks": specs, "supervisor": supervisor or {}}
-    k.spawn(sup_mod.main, image, record_reset, name="supervisor", prio=6, mailbox=16,
+    config = dict(supervisor or {}, tasks=specs, reset=record_reset)
+    k.spawn(lambda: sup_mod.main("supervisor", **config), name="supervisor", prio=6, mailbox=16,
             privileged=True)
     k.spawn(wrapper, name="hil-body", prio=2, mailbox=16, privileged=True)
     k.spawn(watchdog, name="hil-timeout", prio=7, privileged=True)
@@ -121,10 +121,10 @@ def _shutdown(k):
 
 def _why(name):
     # Generator: what the supervisor's history says of the server's last end.
-    from servers import supervisor as sup_mod
+    from servers.api import supervisor as sup_api
 
     try:
-        recs = yield from sup_mod.client(timeout=500).history()
+        recs = yield from sup_api.client(timeout=500).history()
     except Exception as e:
         return "the supervisor does not answer (%s)" % type(e).__name__
     recs = [r for r in recs if r["name"] == name]

@@ -4,7 +4,7 @@
 import kernel
 import hil
 from kernel import KERNEL
-from servers import i2c, spi, uart, adc, pwm, timer
+from servers.api import i2c, spi, uart, adc, pwm, timer
 from servers.base import ServerError
 
 

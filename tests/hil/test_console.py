@@ -4,7 +4,8 @@
 import json
 import kernel
 import hil
-from servers import console, log
+from servers import console
+from servers.api import console as console_api, log
 
 HIL_TIMEOUT_S = 20
 
@@ -48,16 +49,16 @@ def test_commands_and_json_mode():
         r = json.loads(out[out.find(console.PREFIX) + len(console.PREFIX):])
         assert r["id"] == 3 and r["data"][0]["text"] == "hello board", r
     hil.run(body, servers=({"name": "log"},
-                           {"name": "console", "args": (line, False, True, 10), "privileged": True}))
+                           {"name": "console", "config": {"io": line, "tick_ms": 10}, "privileged": True}))
 
 
 def test_quiet_console_over_ipc():
     def body():
-        c = console.client()
+        c = console_api.client()
         out = yield from c.run("ps")
         assert "console" in out
         r = yield from c.json(console.PREFIX + '{"id": 1, "cmd": "ps"}')
         tasks = json.loads(r[len(console.PREFIX):])["data"]
         assert "console" in [t["name"] for t in tasks]
         assert "restarts" in tasks[0]
-    hil.run(body, servers=({"name": "console", "args": (None, True), "privileged": True},))
+    hil.run(body, servers=({"name": "console", "config": {"quiet": True}, "privileged": True},))

@@ -1,7 +1,7 @@
 # display server on the board: drawing through IPC, the frame read back byte for byte
 # against the board's own framebuf, and "show" going out through the i2c server.
 import hil
-from servers import display, i2c
+from servers.api import display, i2c
 from servers.base import ServerError
 
 try:
@@ -10,7 +10,7 @@ except ImportError:
     from servers import fbcompat as framebuf
 
 HIL_TIMEOUT_S = 20
-SERVERS = ("i2c", {"name": "display", "args": ("i2c", 0, 0x3C)})
+SERVERS = ("i2c", {"name": "display", "config": {"i2c": "i2c", "bus": 0, "addr": 0x3C}})
 
 
 def expected():

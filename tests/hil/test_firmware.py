@@ -7,29 +7,20 @@
 # busy application cannot starve it.
 import kernel
 import hil
-from firmware import main as fw, system
-from servers import supervisor as S, log, display
+from firmware import main as fw, system, image
+from servers.api import supervisor as S, log, display
 
 HIL_TIMEOUT_S = 60
 ROOT = "/hiltest_data"
 
 
 def _image(period_ms):
-    img = dict(system.IMAGE)
-    tasks = []
+    img = image.without(system.IMAGE, ("console", "watchdog"),
+                        sensor_logger={"period_ms": period_ms}, fs={"root": ROOT, "quota": 65536},
+                        log={"persist": {"dir": ROOT + "/log", "level": "info"}})
     for t in img["tasks"]:
-        if t["name"] in ("console", "watchdog"):
-            continue
-        t = dict(t)
         if t["name"] == "sensor_logger":
-            t["args"] = (period_ms,)
             t["quota"] = t["quota"] * 1000 // period_ms     # the same bytes per reading
-        if t["name"] == "fs":
-            t["args"] = (ROOT, 65536)
-        if t["name"] == "log":
-            t["args"] = (64, "info", {"dir": ROOT + "/log", "level": "info"})
-        tasks.append(t)
-    img["tasks"] = tasks
     return img
 
 

@@ -3,7 +3,7 @@
 import os
 import kernel
 import hil
-from servers import fs
+from servers.api import fs
 from servers.base import ServerError
 
 HIL_TIMEOUT_S = 30
@@ -33,7 +33,7 @@ def _expect(code, gen):
 
 
 def _fs(quota):
-    return ({"name": "fs", "args": (ROOT, quota)},)
+    return ({"name": "fs", "config": {"root": ROOT, "quota": quota}},)
 
 
 def test_quota_and_atomic_write_on_flash():

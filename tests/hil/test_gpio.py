@@ -2,7 +2,7 @@
 # IRQ edge events, outside drivers, the LED.
 import kernel
 import hil
-from servers import gpio
+from servers.api import gpio
 from servers.base import ServerError
 from boards import sim as simdef
 

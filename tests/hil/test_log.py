@@ -3,7 +3,7 @@
 import os
 import kernel
 import hil
-from servers import log
+from servers.api import log
 
 HIL_TIMEOUT_S = 30
 DIR = "/hil_log"
@@ -30,7 +30,7 @@ def test_ring_since_and_send():
         assert [r[4] for r in recs] == ["n=2", "n=3", "n=4"], recs
         assert [r[0] for r in (yield from c.tail(2))] == [4, 5]
         assert (yield from c.stats())["filtered"] == 1
-    hil.run(body, servers=({"name": "log", "args": (8, "info")},))
+    hil.run(body, servers=({"name": "log", "config": {"capacity": 8, "level": "info"}},))
 
 
 def test_persistence_rotates_on_flash():
@@ -43,8 +43,9 @@ def test_persistence_rotates_on_flash():
         files = yield from c.files()
         assert [p for p, _ in files] == [DIR + "/log.0", DIR + "/log.1"], files
         assert all(sz <= 100 for _, sz in files)
-    hil.run(body, servers=({"name": "log", "args": (8, "info", {"dir": DIR, "max_bytes": 100,
-                                                                "files": 2, "level": "warn"})},))
+    hil.run(body, servers=({"name": "log", "config": {
+        "capacity": 8, "level": "info", "persist": {"dir": DIR, "max_bytes": 100, "files": 2,
+                                                    "level": "warn"}}},))
     assert sorted(os.listdir(DIR)) == ["log.0", "log.1"]
     with open(DIR + "/log.0") as f:
         last = f.read().strip().split("\n")[-1]

@@ -3,7 +3,7 @@
 import kernel
 import hil
 import boards
-from servers import net
+from servers.api import net
 from servers.base import ServerError
 
 HIL_TIMEOUT_S = 20

@@ -4,8 +4,8 @@
 import kernel
 import hil
 from kernel import port
-from servers import gpio
-from servers import supervisor as S
+from servers.api import gpio
+from servers.api import supervisor as S
 from servers.base import ServerError
 
 HIL_TIMEOUT_S = 90

@@ -3,7 +3,7 @@
 # reset a board of its own).
 import kernel
 import hil
-from servers import watchdog
+from servers.api import watchdog
 
 HIL_TIMEOUT_S = 30
 
@@ -45,7 +45,8 @@ def test_check_in_failure_stops_feeding():
         st = yield from watchdog.client().status()
         assert not st["feeding"] and st["late"] == ["hil-worker"], st
     hil.run(body, servers=({"name": "watchdog",
-                            "args": ({"hil-worker": 150}, 2000, 200, FakeWDT, 10)},))
+                            "config": {"critical": {"hil-worker": 150}, "timeout_ms": 2000, "grace_ms": 200,
+                                       "wdt": FakeWDT, "feed_ms": 10}},))
 
 
 def test_unknown_task_cannot_check_in():
@@ -58,4 +59,4 @@ def test_unknown_task_cannot_check_in():
             assert getattr(e, "code", None) == "noent", e
         assert (yield from wd.watch(500))
         assert (yield from wd.checkin()) == 500
-    hil.run(body, servers=({"name": "watchdog", "args": ({}, 2000, 0, FakeWDT, 10)},))
+    hil.run(body, servers=({"name": "watchdog", "config": {"critical": {}, "timeout_ms": 2000, "grace_ms": 0, "wdt": FakeWDT, "feed_ms": 10}},))

@@ -6,6 +6,7 @@ import sys
 import kernel
 from host_tools import console_protocol as cp
 from servers import console, log
+from servers.api import log as log_api
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "unit"))
 from srvutil import run, server  # noqa: E402
@@ -42,10 +43,10 @@ def test_host_requests_get_replies_the_host_understands():
     line = Line(b"".join(reqs))
 
     def body():
-        yield from log.client().log("info", "app", "started")
+        yield from log_api.client().log("info", "app", "started")
         yield kernel.sleep(100)
 
-    run(body, [server(log.main), server(console.main, line, False, True, 5, name="console", privileged=True)])
+    run(body, [server(log.main), server(console.main, config={"io": line, "tick_ms": 5}, name="console", privileged=True)])
     # What a board sends: print() is cooked there, "\n" -> "\r\n".
     wire = "".join(line.out).replace("\n", "\r\n").encode()
     replies, other = cp.ReplyScanner().feed(wire)

@@ -117,6 +117,7 @@ def test_console_json_call_reaches_a_named_server():
     import kernel
     from host_tools import console_protocol as cp
     from servers import console, log
+    from servers.api import log as log_api
 
     sys.path.insert(0, os.path.join(ROOT, "tests", "unit"))
     try:
@@ -142,10 +143,10 @@ def test_console_json_call_reaches_a_named_server():
     line = Line(b"".join(reqs))
 
     def body():
-        yield from log.client().log("info", "app", "hello")
+        yield from log_api.client().log("info", "app", "hello")
         yield kernel.sleep(150)
 
-    run(body, [server(log.main), server(console.main, line, False, True, 5, name="console", privileged=True)])
+    run(body, [server(log.main), server(console.main, config={"io": line, "tick_ms": 5}, name="console", privileged=True)])
     replies, _ = cp.ReplyScanner().feed("".join(line.out).encode())
     by_id = {r["id"]: r for r in replies}
     import ast

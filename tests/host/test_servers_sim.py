@@ -15,7 +15,7 @@ import pytest
 from host_tools import console_protocol as cp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TREES = ("kernel", "servers", "boards", "hal")
+TREES = ("kernel", "servers", "servers/api", "boards", "hal", "firmware", "firmware/apps")
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +114,10 @@ WATCHDOG = """\
 import kernel
 from kernel import sleep
 from servers import watchdog
+from servers.api import watchdog as watchdog_api
 
 def worker():
-    wd = watchdog.client()
+    wd = watchdog_api.client()
     for i in range(25):
         yield from wd.checkin()
         yield sleep(40)
@@ -125,7 +126,7 @@ def worker():
         yield sleep(1000)
 
 k = kernel.Kernel(forever=True)
-k.spawn(watchdog.main, {'worker': 150}, 400, 0, None, 50, name='watchdog')
+k.spawn(lambda: watchdog.main(critical={'worker': 150}, timeout_ms=400, grace_ms=0, feed_ms=50), name='watchdog')
 k.spawn(worker, name='worker')
 print('system up')
 k.run()
@@ -151,3 +152,26 @@ def test_watchdog_resets_the_board_when_a_critical_task_stops(board):
     t.enter_raw_repl(soft_reset=False)
     out = t.exec("import machine\nprint(machine.reset_cause(), machine.reset_cause() == machine.WDT_RESET)")
     assert out.split() == [b"3", b"True"], out
+
+
+def test_a_bad_image_is_refused_at_boot_with_one_line_and_nothing_started(board):
+    # The firmware's own main() on the board, with a misspelt config key: it says which
+    # task and key, starts no task, and leaves the REPL usable.
+    vb, t = board
+    t.enter_raw_repl(soft_reset=False)
+    try:
+        out = t.exec("import sys\n"
+                     "from firmware import system, main as fw\n"
+                     "system.IMAGE['board'] = 'sim'\n"
+                     "system.IMAGE['tasks'][2]['config'] = {'root': '/data', 'colour': 1}\n"
+                     "try:\n"
+                     "    fw.main()\n"
+                     "except ValueError as e:\n"
+                     "    print('refused:', type(e).__name__)\n"
+                     "print('kernel' in sys.modules and __import__('kernel').running_kernel())\n")
+    finally:
+        t.exit_raw_repl()
+    text = out.decode()
+    assert "mpk: image: task fs: unknown config key 'colour' (servers.fs takes: clients, quota, root)" in text, text
+    assert "refused: ImageError" in text and "tasks in the image" not in text, text
+    assert text.strip().splitlines()[-1] in ("None", "False"), text     # no kernel ran

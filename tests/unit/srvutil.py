@@ -40,8 +40,18 @@ def run(body, servers=(), timeout_ms=3000, kernel_args=None):
     return k
 
 
-def server(fn, *args, **kw):
+def server(fn, *args, config=None, **kw):
+    # config: the server's keyword settings, given as the supervisor gives them:
+    # fn(name, **config) (name: the spawn option's, else fn's default).
+    if config is not None:
+        name = kw.get("name")
+        kw.setdefault("name", getattr(fn, "__name__", "task"))
+        fn, args = _configured, (fn, name, config)
     return (fn, args, kw)
+
+
+def _configured(entry, name, config):
+    return entry(name, **config) if name else entry(**config)
 
 
 def tmpdir():

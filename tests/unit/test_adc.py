@@ -1,7 +1,7 @@
 # adc server: raw, microvolts, internal temperature, pins held, bad requests.
 import kernel
 from hwtest import fm, run, error_reply
-from servers import adc, gpio
+from servers.api import adc, gpio
 from servers.base import ServerError
 
 

@@ -5,6 +5,7 @@ import json
 import kernel
 from kernel import sleep, lookup, call
 from servers import console, log, template
+from servers.api import console as console_api, log as log_api
 from srvutil import run, server
 
 
@@ -37,8 +38,8 @@ class FakeIO:
 
 
 def system(io, **kw):
-    return [server(log.main, 16), server(template.main),
-            server(console.main, io, False, True, 5, name="console", privileged=True, **kw)]
+    return [server(log.main, config={"capacity": 16}), server(template.main),
+            server(console.main, config={"io": io, "tick_ms": 5}, name="console", privileged=True, **kw)]
 
 
 def typed(io, b, ms=2000):
@@ -85,7 +86,7 @@ def test_commands_send_kill_log_trace_mem_faults():
     io = FakeIO()
 
     def body():
-        lg = log.client()
+        lg = log_api.client()
         yield from lg.log("warn", "sensor", "too hot")
         out = yield from typed(io, b'send counter ("add", "x", 5)\r')
         assert "\n5\n" in out, out
@@ -139,7 +140,7 @@ def test_json_mode_requests_are_answered_not_echoed():
     io = FakeIO()
 
     def body():
-        yield from log.client().log("info", "boot", "hello")
+        yield from log_api.client().log("info", "boot", "hello")
         req = console.PREFIX + json.dumps({"id": 1, "cmd": "hello", "args": {}}) + "\n"
         out = yield from typed(io, req.encode())
         assert "hello" not in out.split(console.PREFIX)[0]   # nothing echoed before the reply
@@ -190,7 +191,7 @@ def test_ctrl_c_stops_the_kernel_keeping_state_and_run_resumes():
             seen.append(n)
             yield sleep(5)
 
-    k.spawn(console.main, io, False, True, 5, name="console", privileged=True)
+    k.spawn(lambda: console.main(io=io, tick_ms=5), name="console", privileged=True)
     ctid = k.spawn(ticker, name="ticker")
     assert k.run() == "stopped"
     out = io.take()
@@ -210,7 +211,7 @@ def test_quiet_console_neither_reads_nor_writes_but_serves_ipc():
     def body():
         yield sleep(40)
         assert io.text() == "" and bytes(io.inbox) == b"help\r"
-        c = console.client()
+        c = console_api.client()
         out = yield from c.run("ps")
         assert "console" in out and "TID" in out
         assert "commands:" in (yield from c.run("help"))
@@ -222,14 +223,14 @@ def test_quiet_console_neither_reads_nor_writes_but_serves_ipc():
         srv = yield lookup("console")
         r = yield call(srv, ("run",))
         assert r[0] == "err" and r[1] == "badreq"
-    run(body, [server(log.main), server(console.main, io, True, True, 5, name="console", privileged=True)])
+    run(body, [server(log.main), server(console.main, config={"io": io, "quiet": True, "tick_ms": 5}, name="console", privileged=True)])
 
 
 def test_without_the_privileged_right_the_console_is_denied_not_broken():
     io = FakeIO()
 
     def body():
-        c = console.client()
+        c = console_api.client()
         out = yield from c.run("ps")
         assert out.startswith("error: Denied"), out
         assert "Denied" in (yield from c.run("kill log"))
@@ -238,4 +239,4 @@ def test_without_the_privileged_right_the_console_is_denied_not_broken():
         assert r["id"] == 2 and r["ok"] is False and "Denied" in r["error"], r
         assert "commands:" in (yield from c.run("help"))       # and it keeps serving
         assert (yield lookup("log"))                            # nothing was killed
-    run(body, [server(log.main), server(console.main, io, True, True, 5, name="console")])
+    run(body, [server(log.main), server(console.main, config={"io": io, "quiet": True, "tick_ms": 5}, name="console")])

@@ -3,6 +3,7 @@
 # Runs under CPython (pytest) and the MicroPython unix port (mp_runner.py).
 from kernel import call, lookup
 from servers import display, fbcompat
+from servers.api import display as display_api
 from servers.base import ServerError
 from srvutil import run, server
 
@@ -28,7 +29,7 @@ def frame_pixel(frame, x, y, width=128):
 
 def test_drawing_and_frame_read_back():
     def body():
-        d = display.client()
+        d = display_api.client()
         assert (yield from d.size()) == (128, 64)
         f = yield from d.frame()
         assert type(f) is bytes and len(f) == 1024 and f == bytes(1024)
@@ -50,14 +51,14 @@ def test_drawing_and_frame_read_back():
         assert (yield from d.frame()) == b"\xff" * 1024
         yield from d.fill()
         assert (yield from d.frame()) == bytes(1024)
-    run(body, [server(display.main, FakeBus())])
+    run(body, [server(display.main, config={"i2c": FakeBus()})])
 
 
 def test_show_sends_setup_once_then_the_frame():
     bus = FakeBus()
 
     def body():
-        d = display.client()
+        d = display_api.client()
         yield from d.text("ok", 0, 0)
         assert (yield from d.show())
         assert [a for a, _ in bus.writes] == [0x3C, 0x3C, 0x3C]
@@ -85,12 +86,12 @@ def test_show_sends_setup_once_then_the_frame():
         assert bus.writes[-1][1] == bytes((0x00, 0xA7))
         assert (yield from d.power(False))
         assert bus.writes[-1][1] == bytes((0x00, 0xAE))
-    run(body, [server(display.main, bus)])
+    run(body, [server(display.main, config={"i2c": bus})])
 
 
 def test_missing_i2c_server_is_an_error_reply():
     def body():
-        d = display.client()
+        d = display_api.client()
         try:
             yield from d.show()
             assert False
@@ -99,7 +100,7 @@ def test_missing_i2c_server_is_an_error_reply():
         assert (yield from d.text("still", 0, 0))
     from servers.base import Client
     proto = {"write": ((("addr", int), ("data", bytes), ("bus", int)), "n", ())}
-    run(body, [server(display.main, Client(proto, "no-such-i2c", timeout=20))])
+    run(body, [server(display.main, config={"i2c": Client(proto, "no-such-i2c", timeout=20)})])
 
 
 def test_bad_requests():
@@ -110,7 +111,7 @@ def test_bad_requests():
             r = yield call(srv, msg)
             assert type(r) is tuple and r[0] == "err" and r[1] == "badreq", (msg, r)
         assert (yield call(srv, ("pixel", 0, 0, 1))) == 1
-    run(body, [server(display.main, FakeBus())])
+    run(body, [server(display.main, config={"i2c": FakeBus()})])
 
 
 def shapes(fb):

@@ -3,6 +3,7 @@
 import kernel
 from kernel import call, lookup, spawn, monitor, recv, register, sleep
 from servers import fs
+from servers.api import fs as fs_api
 from servers.base import ServerError
 from srvutil import run, server, tmpdir, rmtree, listing
 
@@ -10,7 +11,7 @@ from srvutil import run, server, tmpdir, rmtree, listing
 def with_fs(body, quota=1000, clients=None):
     root = tmpdir()
     try:
-        run(lambda: body(root), [server(fs.main, root + "/data", quota, clients)])
+        run(lambda: body(root), [server(fs.main, config={"root": root + "/data", "quota": quota, "clients": clients})])
     finally:
         rmtree(root)
 
@@ -26,7 +27,7 @@ def expect_err(code, gen):
 
 def test_put_get_list_stat_usage():
     def body(root):
-        c = fs.client()
+        c = fs_api.client()
         assert (yield from c.put("a.txt", b"hello")) == 5
         assert (yield from c.get("a.txt")) == b"hello"
         assert (yield from c.mkdir("sub/deeper"))
@@ -47,7 +48,7 @@ def test_put_get_list_stat_usage():
 
 def test_write_is_applied_only_on_close():
     def body(root):
-        c = fs.client()
+        c = fs_api.client()
         yield from c.put("cfg", b"old contents")
         h = yield from c.open("cfg", "w")
         assert (yield from c.write(h, b"new ")) == 4
@@ -84,7 +85,7 @@ def test_write_is_applied_only_on_close():
 
 def test_quota_refuses_and_server_keeps_serving():
     def body(root):
-        c = fs.client()
+        c = fs_api.client()
         yield from c.put("a", b"x" * 60)
         yield from expect_err("quota", c.put("b", b"y" * 50))
         assert (yield from c.usage()) == (60, 100)
@@ -106,7 +107,7 @@ def test_quota_refuses_and_server_keeps_serving():
 
 def test_paths_stay_inside_the_jail():
     def body(root):
-        c = fs.client()
+        c = fs_api.client()
         jail = root + "/data/body"
         for bad in ("../x", "a/../../x", "/etc/passwd", root + "/data/other/f", jail + "x/f",
                     ".~1", "d/.~tmp"):
@@ -121,14 +122,14 @@ def test_paths_stay_inside_the_jail():
 
 def test_clients_are_confined_by_name_with_config():
     def other():
-        c = fs.client()
+        c = fs_api.client()
         yield from c.put("mine", b"logger data")
         assert (yield from c.usage()) == (11, 5000)
 
     def body(root):
         yield spawn(other, name="logger")        # jailed by its task name
         yield sleep(20)
-        c = fs.client()
+        c = fs_api.client()
         yield from expect_err("noent", c.get("mine"))
         assert (yield from c.list()) == []
         assert listing(root + "/data") == []
@@ -137,20 +138,21 @@ def test_clients_are_confined_by_name_with_config():
     try:
         def body2():
             yield from body(root)
-        run(body2, [server(fs.main, root + "/data", 1000, {"logger": {"dir": root + "/logs", "quota": 5000}})])
+        run(body2, [server(fs.main, config={"root": root + "/data", "quota": 1000,
+                                                    "clients": {"logger": {"dir": root + "/logs", "quota": 5000}}})])
     finally:
         rmtree(root)
 
 
 def test_dead_client_loses_its_unfinished_write():
     def writer():
-        c = fs.client()
+        c = fs_api.client()
         h = yield from c.open("state", "w")
         yield from c.write(h, b"half")
         yield sleep(10000)               # killed here, file still open
 
     def body(root):
-        c = fs.client()
+        c = fs_api.client()
         srv = yield lookup("fs")
         wtid = yield spawn(writer, name="body")   # same name: same directory
         yield sleep(30)
@@ -176,22 +178,22 @@ def test_stale_temporary_files_are_swept():
             f.write(b"12345")
 
         def body():
-            c = fs.client()
+            c = fs_api.client()
             assert (yield from c.usage()) == (5, 1000)
             assert listing(root + "/data/body") == ["keep"]
-        run(body, [server(fs.main, root + "/data", 1000)])
+        run(body, [server(fs.main, config={"root": root + "/data", "quota": 1000})])
     finally:
         rmtree(root)
 
 
 def test_handles_are_per_client_and_limited():
     def other(h):
-        c = fs.client()
+        c = fs_api.client()
         yield from expect_err("noent", c.read(h))
         yield from expect_err("noent", c.close(h))
 
     def body(root):
-        c = fs.client()
+        c = fs_api.client()
         yield from c.put("f", b"data")
         hs = []
         for _ in range(fs.MAX_HANDLES_PER_CLIENT):
@@ -213,9 +215,9 @@ def test_malformed_requests_get_error_replies():
                     ("write", 1, "text"), ("put", "f"), ("get", "f", 1, 2), ("read", 1, -1)):
             r = yield call(srv, msg)
             assert type(r) is tuple and r[0] == "err", (msg, r)
-        yield from expect_err("noent", fs.client().read(12345))
-        yield from expect_err("badreq", fs.client().open("f", "x"))
-        yield from expect_err("noent", fs.client().open("missing"))
-        yield from expect_err("noent", fs.client().put("no/dir/f", b""))
+        yield from expect_err("noent", fs_api.client().read(12345))
+        yield from expect_err("badreq", fs_api.client().open("f", "x"))
+        yield from expect_err("noent", fs_api.client().open("missing"))
+        yield from expect_err("noent", fs_api.client().put("no/dir/f", b""))
         assert (yield call(srv, ("put", "f", b"ok"))) == 2     # still serving
     with_fs(body)

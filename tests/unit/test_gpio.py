@@ -1,7 +1,7 @@
 # gpio server: protocol handling, exclusive claims, bad requests, edge events.
 import kernel
 from hwtest import fm, run, error_reply
-from servers import gpio
+from servers.api import gpio
 from servers.base import ServerError
 
 
@@ -115,7 +115,7 @@ def test_bus_pins_cannot_be_claimed_while_the_bus_server_holds_them():
     def body():
         g = gpio.client()
         # the i2c server holds bus 0's pins (GP8, GP9) once it has opened the bus
-        from servers import i2c
+        from servers.api import i2c
         yield from i2c.client().scan(0)
         code = yield from _err(g.claim("GP8", "out"))
         assert code == "busy", code

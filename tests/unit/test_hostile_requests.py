@@ -89,7 +89,7 @@ def test_a_str_subclass_cannot_reach_fs_resolve():
             yield from expect_refused("fs", ("open", "a" * 5000))
             tid = yield kernel.lookup("fs")
             assert (yield kernel.call(tid, ("put", "a", b"x"))) == 1
-        run_plain(body, [server(fs.main, root + "/data", 1000, name="fs")])
+        run_plain(body, [server(fs.main, config={"root": root + "/data", "quota": 1000}, name="fs")])
     finally:
         rmtree(root)
         assert not _exists(root, os)

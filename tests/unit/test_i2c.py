@@ -1,7 +1,7 @@
 # i2c server: devices, register access, bus errors as replies with recovery, bad requests.
 import kernel
 from hwtest import fm, run, error_reply
-from servers import i2c
+from servers.api import i2c
 from servers.base import ServerError
 
 

@@ -279,4 +279,4 @@ def test_an_unprintable_request_to_the_log_server_does_not_end_the_system():
         assert type(r) is tuple and r[0] == "err", r
         r = yield call(lg, ("tail", 1), 1000)   # the server still answers
         assert type(r) is list
-    run(body, [server(log.main, 16)])
+    run(body, [server(log.main, config={"capacity": 16})])

@@ -38,7 +38,8 @@ IMAGE = {"tasks": [spec("spin", 6), spec("deaf", 3), spec("early", 3)],
 
 
 def sup_server():
-    return server(supervisor.main, IMAGE, lambda why: None, "supervisor", None,
+    return server(supervisor.main, config=dict(IMAGE["supervisor"], tasks=IMAGE["tasks"],
+                                               reset=lambda why: None),
                   name="supervisor", prio=7, mailbox=16, privileged=True)
 
 

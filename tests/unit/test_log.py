@@ -3,6 +3,7 @@
 import os
 from kernel import call, lookup, send, sleep
 from servers import log
+from servers.api import log as log_api
 from servers.base import ServerError
 from srvutil import run, server, tmpdir, rmtree
 
@@ -13,7 +14,7 @@ def texts(records):
 
 def test_levels_ring_tail_and_since():
     def body():
-        c = log.client()
+        c = log_api.client()
         assert (yield from c.log("info", "t", "one")) == 1
         assert (yield from c.log("debug", "t", "dropped")) == 0     # below "info"
         assert (yield from c.log("WARN", "t", "two")) == 2
@@ -38,14 +39,14 @@ def test_levels_ring_tail_and_since():
         assert (yield from c.level()) == "info"
         assert (yield from c.level("debug")) == "debug"
         assert (yield from c.log("debug", "t", "now kept")) == 10
-    run(body, [server(log.main, 4, "info")])
+    run(body, [server(log.main, config={"capacity": 4, "level": "info"})])
 
 
 def test_send_without_waiting_and_logger_helper():
     def body():
         srv = yield lookup("log")
         yield send(srv, ("log", "info", "fire", "and forget"))
-        lg = log.Logger("helper")
+        lg = log_api.Logger("helper")
         assert (yield from lg.warn("careful"))
         assert (yield from lg.info(12.5))          # non-text is logged as its repr
         yield sleep(10)
@@ -57,12 +58,12 @@ def test_send_without_waiting_and_logger_helper():
         for i in range(10):
             yield from lg.info("burst %d" % i)
         assert lg.dropped > 0
-    run(body, [server(log.main, 16, name="log", mailbox=2)])
+    run(body, [server(log.main, config={"capacity": 16}, name="log", mailbox=2)])
 
 
 def test_logger_without_server_drops():
     def body():
-        lg = log.Logger("x", name="nolog")
+        lg = log_api.Logger("x", name="nolog")
         assert not (yield from lg.info("nobody listens"))
         assert lg.dropped == 1
     run(body)
@@ -77,7 +78,7 @@ def test_bad_requests_get_errors():
             r = yield call(srv, msg)
             assert type(r) is tuple and r[0] == "err" and r[1] == "badreq", (msg, r)
         try:
-            yield from log.client().log("nope", "t", "x")
+            yield from log_api.client().log("nope", "t", "x")
             assert False
         except ServerError as e:
             assert e.code == "badreq"
@@ -89,7 +90,7 @@ def test_persistence_rotates_files():
     d = tmpdir()
     try:
         def body():
-            c = log.client()
+            c = log_api.client()
             yield from c.log("debug", "t", "ring only")
             for i in range(12):
                 yield from c.log("info", "t", "line %02d" % i)
@@ -98,7 +99,7 @@ def test_persistence_rotates_files():
             assert all(sz <= 60 for _, sz in files)
             st = yield from c.stats()
             assert st["persisted"] == 12 and st["write_errors"] == 0
-        run(body, [server(log.main, 8, "debug", {"dir": d, "max_bytes": 60, "files": 3, "level": "info"})])
+        run(body, [server(log.main, config={"capacity": 8, "level": "debug", "persist": {"dir": d, "max_bytes": 60, "files": 3, "level": "info"}})])
         assert sorted(os.listdir(d)) == ["log.0", "log.1", "log.2"]
         with open(d + "/log.0") as f:
             newest = f.read().split("\n")

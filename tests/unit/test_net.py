@@ -2,6 +2,7 @@
 # fake non-blocking sockets. Runs under CPython (pytest) and the MicroPython unix port.
 from kernel import call, lookup
 from servers import net
+from servers.api import net as net_api
 from servers.base import ServerError
 from srvutil import run, server
 
@@ -111,7 +112,7 @@ def expect(code, gen):
 
 def test_no_radio_means_unavail_for_everything():
     def body():
-        c = net.client()
+        c = net_api.client()
         assert (yield from c.available()) is False
         for gen in (c.connect("x", "y"), c.status(), c.scan(), c.disconnect(),
                     c.http_get("http://example.com/")):
@@ -119,13 +120,13 @@ def test_no_radio_means_unavail_for_everything():
         srv = yield lookup("net")
         r = yield call(srv, ("connect",))
         assert r[0] == "err" and r[1] == "badreq"
-    run(body, [server(net.main, None, "pico")])
+    run(body, [server(net.main, config={"wlan": None, "board_name": "pico"})])
 
 
 def test_board_without_radio_detected():
     # Off the board (CPython, unix port) no board is detected: still a clean unavail.
     def body():
-        assert (yield from expect("unavail", net.client().status())).startswith("no radio on ")
+        assert (yield from expect("unavail", net_api.client().status())).startswith("no radio on ")
     run(body, [server(net.main)])
 
 
@@ -133,7 +134,7 @@ def test_connect_status_scan_disconnect():
     w = FakeWLAN()
 
     def body():
-        c = net.client()
+        c = net_api.client()
         assert (yield from c.available())
         assert (yield from c.status())["connected"] is False
         assert "failed" in (yield from expect("io", c.connect("home", "wrong")))
@@ -145,16 +146,16 @@ def test_connect_status_scan_disconnect():
         assert (yield from c.disconnect())
         assert (yield from c.status())["connected"] is False
         yield from expect("badreq", c.connect(""))
-    run(body, [server(net.main, w, "pico_w")])
+    run(body, [server(net.main, config={"wlan": w, "board_name": "pico_w"})])
 
 
 def test_connect_times_out():
     w = FakeWLAN(polls_to_join=10 ** 6)
 
     def body():
-        assert "timed out" in (yield from expect("io", net.client().connect("slow", "secret", 250)))
+        assert "timed out" in (yield from expect("io", net_api.client().connect("slow", "secret", 250)))
         assert not w.joining                   # gave up: disconnected
-    run(body, [server(net.main, w, "pico_w")])
+    run(body, [server(net.main, config={"wlan": w, "board_name": "pico_w"})])
 
 
 def test_http_get_over_non_blocking_socket():
@@ -163,7 +164,7 @@ def test_http_get_over_non_blocking_socket():
                       b"\r\nhello ", b"world"])
 
     def body():
-        c = net.client()
+        c = net_api.client()
         yield from expect("io", c.http_get("http://example.com/x"))      # not connected yet
         yield from c.connect("home", "secret")
         status, body_ = yield from c.http_get("http://example.com:8080/a/b?c=1")
@@ -182,7 +183,7 @@ def test_http_get_over_non_blocking_socket():
         sk.stall = True
         assert "timed out" in (yield from expect("io", c.http_get("http://example.com/", 100)))
         assert all(s.closed for s in sk.made)
-    run(body, [server(net.main, w, "pico_w", sk)])
+    run(body, [server(net.main, config={"wlan": w, "board_name": "pico_w", "sockets": sk})])
 
 
 def test_parse_url():

@@ -1,7 +1,7 @@
 # pwm server: start/duty/freq/stop, ownership, bad requests.
 import kernel
 from hwtest import run, error_reply
-from servers import pwm
+from servers.api import pwm
 from servers.base import ServerError
 
 

@@ -1,7 +1,7 @@
 # spi server: loopback transfer, configuration, bad requests.
 import kernel
 from hwtest import run, error_reply
-from servers import spi
+from servers.api import spi
 
 
 def test_transfer_loops_back():

@@ -3,6 +3,7 @@
 # the protocol (status/history/restart/hold/release) including bad requests.
 import kernel
 from servers import supervisor as S
+from servers.api import supervisor as S_api
 from servers.base import dispatch, finish, is_gen
 
 
@@ -171,18 +172,18 @@ def test_records_carry_reason_and_fault():
 
 def test_hold_and_release():
     f, sup = make([{"name": "a"}])
-    assert done(dispatch(S.PROTOCOL, sup, 1, ("hold", "a"))) is True
+    assert done(dispatch(S_api.PROTOCOL, sup, 1, ("hold", "a"))) is True
     crash(f, sup, "a")
     assert sup.by_name["a"].state == S.HELD and sup.next_due() is None
     n = len(f.spawned)
-    assert done(dispatch(S.PROTOCOL, sup, 1, ("release", "a"))) is True
+    assert done(dispatch(S_api.PROTOCOL, sup, 1, ("release", "a"))) is True
     assert len(f.spawned) == n + 1 and sup.by_name["a"].state == S.RUNNING
 
 
 def test_manual_restart_and_ignored_down_of_killed_incarnation():
     f, sup = make([{"name": "a"}])
     old = sup.by_name["a"].tid
-    new = done(dispatch(S.PROTOCOL, sup, 1, ("restart", "a")))
+    new = done(dispatch(S_api.PROTOCOL, sup, 1, ("restart", "a")))
     assert new != old and old in f.killed
     assert done(sup.on_down(old, "killed")) is None   # the one we killed: no second restart
     assert sup.by_name["a"].tid == new and sup.next_due() is None
@@ -200,13 +201,13 @@ def test_start_failure_is_recorded_not_retried():
 
 def test_protocol_status_history_and_bad_requests():
     f, sup = make([{"name": "a", "group": "g"}])
-    st = dispatch(S.PROTOCOL, sup, 1, ("status",))
+    st = dispatch(S_api.PROTOCOL, sup, 1, ("status",))
     assert st[0]["name"] == "a" and st[0]["state"] == "running" and st[0]["policy"] == "permanent"
     assert st[0]["held"] is False and st[0]["restarts"] == 0
     crash(f, sup, "a")
-    assert len(dispatch(S.PROTOCOL, sup, 1, ("history", 5))) == 1
+    assert len(dispatch(S_api.PROTOCOL, sup, 1, ("history", 5))) == 1
     for bad in [("restart", "nope"), ("hold",), ("history", -1), ("history", "x"), ("frob",), None]:
-        r = done(dispatch(S.PROTOCOL, sup, 1, bad))
+        r = done(dispatch(S_api.PROTOCOL, sup, 1, bad))
         assert type(r) is tuple and r[0] == "err", (bad, r)
 
 
@@ -291,15 +292,15 @@ def test_pings_fall_due_by_each_tasks_heartbeat_and_only_the_pinger_may_ask():
     sup.add(S.pinger_spec(1))
     done(sup.start_all())      # starts the pinger (the others run already)
     pinger = sup.by_name[S.PINGER].tid
-    r = done(dispatch(S.PROTOCOL, sup, 5, ("pings",)))
+    r = done(dispatch(S_api.PROTOCOL, sup, 5, ("pings",)))
     assert r[1] == "denied", r
-    assert done(dispatch(S.PROTOCOL, sup, 5, ("hung", "a", sup.by_name["a"].tid, 1)))[1] == "denied"
-    assert done(dispatch(S.PROTOCOL, sup, pinger, ("pings",))) == ([], 100)
+    assert done(dispatch(S_api.PROTOCOL, sup, 5, ("hung", "a", sup.by_name["a"].tid, 1)))[1] == "denied"
+    assert done(dispatch(S_api.PROTOCOL, sup, pinger, ("pings",))) == ([], 100)
     f.t += 100
-    due, wait = done(dispatch(S.PROTOCOL, sup, pinger, ("pings",)))
+    due, wait = done(dispatch(S_api.PROTOCOL, sup, pinger, ("pings",)))
     assert due == [("a", sup.by_name["a"].tid, 2000)] and wait == 100, (due, wait)
     f.t += 200
-    due, wait = done(dispatch(S.PROTOCOL, sup, pinger, ("pings",)))
+    due, wait = done(dispatch(S_api.PROTOCOL, sup, pinger, ("pings",)))
     assert [d[0] for d in due] == ["a", "b"] and wait == 100
 
 
@@ -309,8 +310,8 @@ def test_a_hung_task_is_ended_and_restarted_as_a_hang():
     done(sup.start_all())
     pinger = sup.by_name[S.PINGER].tid
     old = sup.by_name["a"].tid
-    assert done(dispatch(S.PROTOCOL, sup, pinger, ("hung", "a", old + 99, 5000))) is False
-    assert done(dispatch(S.PROTOCOL, sup, pinger, ("hung", "a", old, 5000))) is True
+    assert done(dispatch(S_api.PROTOCOL, sup, pinger, ("hung", "a", old + 99, 5000))) is False
+    assert done(dispatch(S_api.PROTOCOL, sup, pinger, ("hung", "a", old, 5000))) is True
     assert old in f.killed
     h = sup.history[-1]
     assert h["reason"] == "hang" and h["action"] == "restart" and h["fault"]["type"] == "Hang"

@@ -2,7 +2,7 @@
 import kernel
 from kernel import KERNEL
 from hwtest import run, error_reply
-from servers import timer
+from servers.api import timer
 from servers.base import ServerError
 
 

@@ -1,7 +1,7 @@
 # uart server: loopback, exclusive open, closed on client death, bad requests.
 import kernel
 from hwtest import run, error_reply
-from servers import uart
+from servers.api import uart
 from servers.base import ServerError
 
 

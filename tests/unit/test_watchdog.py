@@ -2,6 +2,7 @@
 # Runs under CPython (pytest) and the MicroPython unix port (mp_runner.py).
 from kernel import call, lookup, spawn, sleep, register, kill
 from servers import watchdog
+from servers.api import watchdog as watchdog_api
 from servers.base import ServerError
 from srvutil import run, server
 
@@ -20,14 +21,15 @@ class FakeWDT:
 
 def wd_server(critical, **kw):
     FakeWDT.made = []
-    return server(watchdog.main, critical, 400, 0, FakeWDT, 10, **kw)
+    return server(watchdog.main, config={"critical": critical, "timeout_ms": 400, "grace_ms": 0, "wdt": FakeWDT,
+                                         "feed_ms": 10}, **kw)
 
 
 def test_feeds_only_while_critical_tasks_check_in():
     state = {"beat": True}
 
     def heart():
-        wd = watchdog.client()
+        wd = watchdog_api.client()
         while True:
             if state["beat"]:
                 assert (yield from wd.checkin()) == 100
@@ -38,7 +40,7 @@ def test_feeds_only_while_critical_tasks_check_in():
         yield sleep(150)
         wdt = FakeWDT.made[0]
         assert wdt.timeout_ms == 400
-        st = yield from watchdog.client().status()
+        st = yield from watchdog_api.client().status()
         assert st["feeding"] and st["late"] == [] and wdt.feeds >= 5, (st, wdt.feeds)
         # the task stops checking in: feeding stops once its period has passed
         state["beat"] = False
@@ -46,14 +48,14 @@ def test_feeds_only_while_critical_tasks_check_in():
         stopped_at = wdt.feeds
         yield sleep(150)
         assert wdt.feeds == stopped_at
-        st = yield from watchdog.client().status()
+        st = yield from watchdog_api.client().status()
         assert not st["feeding"] and st["late"] == ["heart"]
         assert st["tasks"]["heart"][0] == 100 and st["tasks"]["heart"][1] < 0
         # it recovers before the WDT fires: feeding resumes
         state["beat"] = True
         yield sleep(100)
         assert wdt.feeds > stopped_at
-        assert (yield from watchdog.client().status())["feeding"]
+        assert (yield from watchdog_api.client().status())["feeding"]
     run(body, [wd_server({"heart": 100})])
 
 
@@ -64,14 +66,14 @@ def test_a_critical_task_that_never_starts_starves_the_wdt():
         n = wdt.feeds
         yield sleep(100)
         assert wdt.feeds == n and n <= 8          # only before "ghost" was due
-        st = yield from watchdog.client().status()
+        st = yield from watchdog_api.client().status()
         assert st["late"] == ["ghost"] and not st["feeding"]
     run(body, [wd_server({"ghost": 50})])
 
 
 def test_checkin_by_task_name_survives_restart():
     def worker():
-        wd = watchdog.client()
+        wd = watchdog_api.client()
         yield from wd.checkin()
         yield sleep(10000)
 
@@ -81,14 +83,14 @@ def test_checkin_by_task_name_survives_restart():
         yield kill(t1)
         yield spawn(worker, name="sensor")        # new incarnation (new tid), same name
         yield sleep(20)
-        st = yield from watchdog.client().status()
+        st = yield from watchdog_api.client().status()
         assert st["tasks"]["sensor"][1] > 0
     run(body, [wd_server({"sensor": 500})])
 
 
 def test_watch_unwatch_and_errors():
     def body():
-        wd = watchdog.client()
+        wd = watchdog_api.client()
         try:
             yield from wd.checkin()
             assert False
@@ -113,7 +115,7 @@ def test_watch_unwatch_and_errors():
 
     def fixed():
         yield register("fixed")
-        wd = watchdog.client()
+        wd = watchdog_api.client()
         try:
             yield from wd.unwatch()
             assert False
