@@ -19,16 +19,18 @@ def build(image=None, board=None, reset=None):
     from firmware import image as image_check
 
     b = boards.current(board or image.get("board"))
-    return _kernel(image, b, image_check.tasks_for(b, image), reset)
+    tasks = image_check.tasks_for(b, image)
+    del image_check
+    _forget("firmware.image")            # boot-time only: its RAM goes back to the heap
+    return _kernel(image, b, tasks, reset)
 
 
 def _kernel(image, b, tasks, reset):
-    from firmware import image as image_check
-
     sup, rest = tasks[0], tasks[1:]
+    reserved = ["pin:GP%d" % p for p in getattr(b, "RESERVED", ())]   # as image.reserved()
     kernel.port.collect()        # the check's garbage goes before the tasks' state comes
     k = kernel.Kernel(forever=True, **image.get("kernel", {}))
-    k.own(image_check.reserved(b), "board")     # no task may claim these pins
+    k.own(reserved, "board")     # no task may claim these pins
     config = dict(sup["config"], tasks=rest, limits=b.LIMITS, reset=reset, postmortem=True)
     k.spawn(lambda: supervisor.main(sup["name"], **config), name=sup["name"],
             prio=supervisor.opt(sup, "prio"), mailbox=sup["mailbox"], privileged=True,
@@ -66,10 +68,9 @@ def main():
         print("mpk:", e)
         raise
     print("mpk: %s, %d tasks in the image" % (b.NAME, len(tasks)))
-    k = _kernel(image, b, tasks, None)
-    del tasks, image_check
+    del image_check
     _forget("firmware.image")            # boot-time only: its RAM goes back to the heap
-    return run(k)
+    return run(_kernel(image, b, tasks, None))
 
 
 def _forget(name):

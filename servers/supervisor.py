@@ -583,6 +583,7 @@ def main(name="supervisor", **config):
     # the board; default hal.reset), postmortem (record this boot, abnormal ends and
     # resets on flash).
     c = configure(CONFIG, config, name)
+    config.clear()               # the image's specs: the supervisor keeps its own copies
     reset = c["reset"]
     if reset is None:
         try:
