@@ -22,7 +22,7 @@ import kernel
 from kernel import port
 import boards
 import hal
-from firmware import system, image
+from firmware import system, image, main as fw
 from servers import base, supervisor
 from servers.api import supervisor as supervisor_api
 from chaos import hostile, inject, load as L
@@ -301,10 +301,8 @@ class Campaign:
                               pace=1 if fm is not None else 10)
         if fm is None:
             self.load.storm_since = inj.stormed_since
-        config = dict(sup_entry["config"], tasks=tasks, reset=self.reset, limits=b.LIMITS)
-        k.own(image.reserved(b), "board")
-        sup = k.spawn(lambda: supervisor.main("supervisor", **config), name="supervisor", prio=7,
-                      mailbox=16, privileged=True)
+        sup = fw.spawn_supervisor(k, b, [sup_entry] + tasks, image.reserved(b), self.reset,
+                                  postmortem=False)
         if fm is not None:
             k.spawn(self.guarded, self.ticker, name="ticker", prio=7)
         k.spawn(self.controller, sup, None, name="controller", prio=7, privileged=True)

@@ -131,7 +131,7 @@ def start():
 
 def _keep_wdt():
     # A watchdog the last boot started survives a soft reset (RP2040): keep it fed while
-    # this boot and whatever follows run without their watchdog server (boards/hal.py).
+    # this boot and whatever follows run without their watchdog server (hal/__init__.py).
     try:
         import boards
         import hal

@@ -16,26 +16,37 @@ def build(image=None, board=None, reset=None):
     # The kernel with the supervisor spawned (not yet running): for main() and tests.
     # Raises image.ImageError for an image that does not add up on this board.
     image = image or system.IMAGE
+    b, tasks, reserved = _plan(image, board)
+    k = kernel.Kernel(forever=True, **image.get("kernel", {}))
+    spawn_supervisor(k, b, tasks, reserved, reset)
+    return k
+
+
+def _plan(image, board=None):
+    # The board, the image's checked tasks for it and its reserved pins. The check is
+    # boot-time only: its module is forgotten, so its RAM goes back to the heap.
     from firmware import image as image_check
 
-    b = boards.current(board or image.get("board"))
-    tasks = image_check.tasks_for(b, image)
-    del image_check
-    _forget("firmware.image")            # boot-time only: its RAM goes back to the heap
-    return _kernel(image, b, tasks, reset)
+    try:
+        b = boards.current(board or image.get("board"))
+        return b, image_check.tasks_for(b, image), image_check.reserved(b)
+    finally:
+        del image_check
+        sys.modules.pop("firmware.image", None)
+        if hasattr(sys.modules["firmware"], "image"):
+            delattr(sys.modules["firmware"], "image")
+        kernel.port.collect()    # its garbage goes before the kernel's and the tasks' state
 
 
-def _kernel(image, b, tasks, reset):
+def spawn_supervisor(k, b, tasks, reserved, reset, postmortem=True):
+    # Start the image's first entry, the supervisor, with the others as its children
+    # (tasks: firmware.image.tasks_for(b, image); reserved: firmware.image.reserved(b)).
     sup, rest = tasks[0], tasks[1:]
-    reserved = ["pin:GP%d" % p for p in getattr(b, "RESERVED", ())]   # as image.reserved()
-    kernel.port.collect()        # the check's garbage goes before the tasks' state comes
-    k = kernel.Kernel(forever=True, **image.get("kernel", {}))
     k.own(reserved, "board")     # no task may claim these pins
-    config = dict(sup["config"], tasks=rest, limits=b.LIMITS, reset=reset, postmortem=True)
-    k.spawn(lambda: supervisor.main(sup["name"], **config), name=sup["name"],
-            prio=supervisor.opt(sup, "prio"), mailbox=sup["mailbox"], privileged=True,
-            owns=supervisor.owned_keys(sup))
-    return k
+    config = dict(sup["config"], tasks=rest, limits=b.LIMITS, reset=reset, postmortem=postmortem)
+    return k.spawn(lambda: supervisor.main(sup["name"], **config), name=sup["name"],
+                   prio=supervisor.opt(sup, "prio"), mailbox=sup["mailbox"], privileged=True,
+                   owns=supervisor.owned_keys(sup))
 
 
 def run(k):
@@ -56,28 +67,19 @@ def _wdt_note():
 
 
 def main():
-    from firmware import image as image_check
-
     image = system.IMAGE
-    b = boards.current(image.get("board"))
     try:
-        tasks = image_check.tasks_for(b, image)
-    except image_check.ImageError as e:
-        # Reported, not half-started: boot.py shows it (and falls back to the previous
-        # firmware tree, if there is one).
+        b, tasks, reserved = _plan(image)
+    except ValueError as e:
+        # A refused image (or an unknown board) is reported, not half-started: boot.py
+        # shows it (and falls back to the previous firmware tree, if there is one).
         print("mpk:", e)
         raise
     print("mpk: %s, %d tasks in the image" % (b.NAME, len(tasks)))
-    del image_check
-    _forget("firmware.image")            # boot-time only: its RAM goes back to the heap
-    return run(_kernel(image, b, tasks, None))
-
-
-def _forget(name):
-    sys.modules.pop(name, None)
-    pkg, _, attr = name.rpartition(".")
-    if hasattr(sys.modules.get(pkg), attr):
-        delattr(sys.modules[pkg], attr)
+    k = kernel.Kernel(forever=True, **image.get("kernel", {}))
+    spawn_supervisor(k, b, tasks, reserved, None)
+    del tasks
+    return run(k)
 
 
 if __name__ == "__main__":

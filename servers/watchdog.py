@@ -10,7 +10,7 @@
 # The WDT starts when the server does, and on RP2040 it cannot be stopped again: put
 # the watchdog in the system image only when the board should reset on a hang. While the
 # server's kernel is stopped (Ctrl-C at the REPL, state kept) and after the server ends,
-# the board's keeper (boards/hal.py) feeds the WDT instead, so a stopped system stays
+# the board's keeper (hal/__init__.py) feeds the WDT instead, so a stopped system stays
 # stopped; while the kernel runs, only this server feeds it.
 import kernel
 from kernel import port

@@ -11,7 +11,7 @@ HilBoard(label, port=None, sim=False, ...).start():
      that resets in the middle (a test's hard reset, the watchdog) boots its firmware,
      which the next test stops again with Ctrl-C; a watchdog that firmware started (it
      cannot be stopped on the RP2040) is kept fed by the firmware's keeper
-     (boards/hal.py) whenever no watchdog server runs, also in each test's run. A
+     (hal/__init__.py) whenever no watchdog server runs, also in each test's run. A
      /main.py.hil-off left by an older runner is put back (never deleted). close()
      soft-resets the board: it runs its firmware again;
   4. tests/hil/*.py, compiled, are synced to /hiltests (files.py), with simworld.py (the
