@@ -178,7 +178,8 @@ def tasks_for(board, image):
         s["owns"] = tuple(keys)      # a tuple, even empty: the task claims only these
         if s.get("irqs"):
             s["irqs"] = tuple(s["irqs"])
-        s["config"] = dict(s.get("config") or {})
+        if s.get("config") is None:
+            s["config"] = {}         # the image's own dict otherwise: main(**config) copies it
         if s.get("mailbox") is None:
             s["mailbox"] = limits.get("mailbox", 8)
         out.append(s)

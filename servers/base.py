@@ -204,14 +204,16 @@ def finish(r, op):
 
 
 def configure(defaults, config, what="server"):
-    # A server's settings: its CONFIG defaults with the image's config over them. An
-    # unknown key is refused by name (firmware/image.py checks the same before boot).
+    # A server's settings: the image's config (main's **config, a dict of its own) with
+    # its CONFIG defaults filled in, in place: one dict per server lives in its frame, not
+    # two. An unknown key is refused by name (firmware/image.py checks it before boot).
     for k in config:
         if k not in defaults:
             raise ValueError("%s: unknown config key %r (known: %s)" % (what, k, ", ".join(sorted(defaults))))
-    c = dict(defaults)
-    c.update(config)
-    return c
+    for k in defaults:
+        if k not in config:
+            config[k] = defaults[k]
+    return config
 
 
 def board_of(board):

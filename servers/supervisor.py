@@ -583,7 +583,6 @@ def main(name="supervisor", **config):
     # the board; default hal.reset), postmortem (record this boot, abnormal ends and
     # resets on flash).
     c = configure(CONFIG, config, name)
-    config.clear()               # the image's specs: the supervisor keeps its own copies
     reset = c["reset"]
     if reset is None:
         try:
@@ -599,6 +598,7 @@ def main(name="supervisor", **config):
     if keep:
         postmortem.start(_reset_cause())
     policy = {k: c[k] for k in DEFAULTS}
+    # (popped: the image's specs go once the supervisor has its own slim copies)
     sup = Supervisor(c.pop("tasks"), policy, spawn=_spawn, kill=_kill, reset=reset,
                      limits=c["limits"], heap_of=_heap_of, note=_note_down if keep else None)
     global last
