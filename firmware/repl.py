@@ -46,6 +46,34 @@ def faults():
         print("(no faults)")
 
 
+def snapshot(prefix):
+    # What `mpk ps/top/trace --via repl` reads (host_tools/console_protocol.py): the
+    # stopped kernel's tasks, stats, trace and faults as one reply line, prefix + JSON,
+    # in the console server's records, written a record at a time: no string as long as
+    # the whole snapshot is ever made.
+    import json
+
+    k = kernel.running_kernel()
+    if k is None:
+        print(prefix + json.dumps({"ok": False, "error": "no-kernel"}))
+        return
+
+    def _list(it):
+        print("[", end="")
+        sep = ""
+        for x in it:
+            print(sep + json.dumps(x), end="")
+            sep = ", "
+        print("]", end="")
+    print(prefix + '{"ok": true, "data": {"tasks": ', end="")
+    _list(ps_record(i, _restarts(i["name"]) or 0) for i in k.iter_info())
+    print(', "stats": ' + json.dumps(k.stats()) + ', "trace": ', end="")
+    _list(trace_record(e, n + 1) for n, e in enumerate(k.named_trace()))
+    print(', "faults": ', end="")
+    _list(k.faults())
+    print("}}")
+
+
 def resume():
     # Run the stopped system on (what Ctrl-C stopped); returns when it stops again.
     return _k().run()

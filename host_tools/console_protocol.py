@@ -32,7 +32,7 @@ Commands (the board answers at least "hello" and "snapshot"):
 
 Fallback when no console server answers "hello": the host stops the loop with Ctrl-C
 (the kernel keeps its state), enters the raw REPL without a soft reset, runs FALLBACK_CODE
-(`kernel.running_kernel().snapshot()` printed as JSON), then leaves the raw REPL and types
+(firmware/repl.py's snapshot(): the kernel's state printed as one JSON reply), then leaves the raw REPL and types
 RESUME_CODE in the friendly REPL, which re-enters the kernel loop.
 
 This module is plain Python that also runs under MicroPython, so the board side may use
@@ -44,38 +44,9 @@ PREFIX = "\x1empk:"
 PREFIX_BYTES = b"\x1empk:"
 PROTOCOL = 1
 
-# Written out a record at a time, in the records of servers/inspect_format.py, as the console
-# server writes them: no string as long as the whole snapshot is ever made on the board.
-FALLBACK_CODE = """\
-import json, sys, kernel
-_f = getattr(kernel, 'running_kernel', None)
-_k = _f() if _f else None
-if _k is None:
- print('%(p)s' + json.dumps({'ok': False, 'error': 'no-kernel' if _f else 'no-running_kernel'}))
-else:
- from servers.inspect_format import ps_record as _pr, trace_record as _tr
- _s = sys.modules.get('servers.supervisor')
- _s = _s and _s.last
- def _rs(n):
-  for c in (_s.children if _s else ()):
-   if c.name == n:
-    return c.restarts
-  return 0
- def _l(it):
-  print('[', end='')
-  _p = ''
-  for x in it:
-   print(_p + json.dumps(x), end='')
-   _p = ', '
-  print(']', end='')
- print('%(p)s{"ok": true, "data": {"tasks": ', end='')
- _l(_pr(i, _rs(i['name'])) for i in _k.iter_info())
- print(', "stats": ' + json.dumps(_k.stats()) + ', "trace": ', end='')
- _l(_tr(e, n + 1) for n, e in enumerate(_k.named_trace()))
- print(', "faults": ', end='')
- _l(_k.faults())
- print('}}')
-""" % {"p": "\\x1empk:"}
+# A call of the board's own snapshot writer (firmware/repl.py, compiled and on flash):
+# short, because a Pico with a full system may lack the RAM to compile a longer script.
+FALLBACK_CODE = "from firmware.repl import snapshot\nsnapshot(%r)\n" % PREFIX
 
 RESUME_CODE = "import kernel; _k = kernel.running_kernel(); (getattr(_k, 'resume', None) or _k.run)()"
 

@@ -86,8 +86,6 @@ class LiveSession:
         r = replies[-1]
         if not r.get("ok"):
             b.exit_raw()
-            if r.get("error") == "no-running_kernel":
-                raise MpkError("the kernel on %s has no running_kernel(): too old for mpk inspection" % self.port)
             raise MpkError("no kernel is running on %s (nothing to inspect; `mpk reset` starts the firmware)"
                            % self.port)
         # Resume: friendly REPL, re-enter the kernel loop.
