@@ -228,17 +228,24 @@ def board_of(board):
 
 
 def serve(protocol, impl, name=None):
-    # The serving loop every server runs (as `yield from serve(...)`). Notifications and
-    # kernel messages go to impl.on_kernel(msg) when defined; an impl with period_ms also
-    # gets impl.on_tick() that often (the watchdog feeds, the console polls its input),
-    # and a steady stream of requests cannot starve the tick: the deadline is checked
-    # after every message. Handlers get the caller's tid; the reply goes to the call. An
-    # impl with a client_names dict gets each caller's name in it (tid -> name).
-    # An exception in a handler is an error reply; one in the loop itself, on_tick or
+    # The serving loop every server runs (as `yield from serve(...)`), the supervisor too.
+    # Optional hooks on impl:
+    #   on_kernel(msg)   notifications and kernel messages (monitor "down")
+    #   period_ms        on_tick() that often (the watchdog feeds, the console polls input)
+    #   due_ms()         instead of a period: ms until on_tick() is due, 0 now, None never
+    #                    (the supervisor: its next restart, quota check or flash write)
+    #   client_names     a dict filled with each caller's name (tid -> name)
+    #   oom_retry_ms     out of memory in the loop is survived: the message being handled
+    #                    is handled again that much later (the supervisor, which nothing
+    #                    restarts); without it the server ends and is restarted
+    #   close()          called however the server ends
+    # A steady stream of requests cannot starve the tick: the deadline is checked after
+    # every message. Handlers get the caller's tid; the reply goes to the call. An
+    # exception in a handler is an error reply; one in the loop itself, on_tick or
     # on_kernel ends the server: its supervisor restarts it with fresh state, and
     # waiting callers get Dead. However the server ends (a fault, kill, a restart), its
-    # hardware is let go in one place: impl.close() when defined (claims end by
-    # themselves in the kernel).
+    # hardware is let go in one place: impl.close() (claims end by themselves in the
+    # kernel).
     try:
         yield from _serve(protocol, impl, name)
     finally:
@@ -247,50 +254,70 @@ def serve(protocol, impl, name=None):
             close()
 
 
+_OOM = ("err", INTERNAL, "out of memory, try again")
+
+
 def _serve(protocol, impl, name):
     if name is not None:
         yield kernel.register(name)
     on_kernel = getattr(impl, "on_kernel", None)
     names = getattr(impl, "client_names", None)
     period = getattr(impl, "period_ms", None)
+    due_ms = getattr(impl, "due_ms", None)
+    oom_ms = getattr(impl, "oom_retry_ms", None)
     due = port.ticks_add(port.ticks_ms(), period) if period else None
+    held = None                        # the message in hand: handled again after an OOM
     while True:
-        if due is not None:
-            wait = port.ticks_diff(due, port.ticks_ms())
-            if wait <= 0:
-                r = impl.on_tick()
-                if is_gen(r):
-                    yield from r
-                due = port.ticks_add(port.ticks_ms(), impl.period_ms)
-                continue
-            try:
-                sender, msg = yield recv(wait)
-            except kernel.Timeout:
-                continue
-        else:
-            sender, msg = yield recv()
-        if sender == KERNEL:
-            if type(msg) is int:
-                msg &= ~PING_BIT             # taken by receiving it: nothing to do
-                if not msg:
+        try:
+            if held is None:
+                if due_ms is not None:
+                    wait = due_ms()
+                elif due is not None:
+                    wait = port.ticks_diff(due, port.ticks_ms())
+                else:
+                    wait = None
+                if wait is not None and wait <= 0:
+                    r = impl.on_tick()
+                    if is_gen(r):
+                        yield from r
+                    if due is not None:
+                        due = port.ticks_add(port.ticks_ms(), impl.period_ms)
                     continue
-            if on_kernel is not None:
-                r = on_kernel(msg)
+                try:
+                    held = yield recv(wait)
+                except kernel.Timeout:
+                    continue
+            sender, msg = held
+            if sender == KERNEL:
+                if type(msg) is int:
+                    msg &= ~PING_BIT             # taken by receiving it: nothing to do
+                if on_kernel is not None and msg:
+                    r = on_kernel(msg)
+                    if is_gen(r):
+                        yield from r
+                held = None
+                continue
+            tid = client(sender)
+            if names is not None and tid not in names:
+                # Servers that tell clients apart by name (fs jails, watchdog slots) have
+                # it at hand: the name a task was spawned under outlives its tid.
+                if len(names) >= 32:           # tids of old incarnations: forget them all
+                    names.clear()
+                names[tid] = yield kernel.info("name", tid)
+            try:
+                r = dispatch(protocol, impl, tid, msg)
                 if is_gen(r):
-                    yield from r
-            continue
-        tid = client(sender)
-        if names is not None and tid not in names:
-            # Servers that tell clients apart by name (fs jails, watchdog slots) have it at
-            # hand: the name a task was spawned under outlives its tid across restarts.
-            if len(names) >= 32:           # tids of old incarnations: forget them all
-                names.clear()
-            names[tid] = yield kernel.info("name", tid)
-        r = dispatch(protocol, impl, tid, msg)
-        if is_gen(r):
-            r = yield from finish(r, msg[0])
-        if r is not NO_REPLY:
-            yield reply(sender, r)
+                    r = yield from finish(r, msg[0])
+            except MemoryError:                # no room even for the error's text
+                r = _OOM
+            if r is not NO_REPLY:
+                yield reply(sender, r)
+            held = None
+        except MemoryError:
+            if oom_ms is None:
+                raise
+            port.collect()
+            yield kernel.sleep(oom_ms)
 
 
 class Client:

@@ -137,6 +137,15 @@ def pending():
     return len(_pending)
 
 
+def due_ms():
+    # ms until flush() would write what was noted (0: now), or None: nothing to write.
+    if not _pending or not _enabled[0]:
+        return None
+    if _last_write[0] is None:
+        return 0
+    return max(0, FLUSH_MS - port.ticks_diff(port.ticks_ms(), _last_write[0]))
+
+
 def tb_head(tb):
     # The useful part of a traceback for a record: the innermost lines.
     lines = [ln.strip() for ln in (tb or "").splitlines() if ln.strip()]

@@ -34,8 +34,8 @@
 # "fn" (a generator function) with "args" may stand in for module/entry (tests, benchmarks).
 import sys
 import kernel
-from kernel import port, KERNEL
-from servers.base import dispatch, finish, is_gen, configure, ServerError, NOENT, BADREQ, DENIED, PING_BIT
+from kernel import port
+from servers.base import serve, configure, ServerError, NOENT, BADREQ, DENIED, PING_BIT
 from servers import postmortem
 from servers.api.supervisor import PROTOCOL, HISTORY
 
@@ -171,8 +171,10 @@ class Supervisor:
     #   spawn(spec) -> tid,  kill(tid),  heap_of(tid) -> bytes allocated so far or None;
     # and plain functions reset(why), now() -> ticks_ms. The methods that start or stop
     # tasks are generators too (`yield from sup.on_down(...)`).
+    oom_retry_ms = 10        # serve(): nothing restarts the supervisor, it outlives an OOM
+
     def __init__(self, specs, config=None, spawn=None, kill=None, reset=None,
-                 now=None, limits=None, heap_of=None, note=None):
+                 now=None, limits=None, heap_of=None, note=None, fault_of=None):
         self.config = dict(DEFAULTS)
         if config:
             self.config.update(config)
@@ -184,11 +186,11 @@ class Supervisor:
         self.group_times = {}
         self.history = []
         self.resets = 0
-        self.to_monitor = []
         self._spawn = spawn
         self._kill = kill
         self._reset = reset
         self._heap_of = heap_of
+        self._fault_of = fault_of
         self._note = note        # note(record): every abnormal end, for the post-mortem
         self.now = now or port.ticks_ms
         self.quota_due = None if all(opt(c.spec, "quota") is None for c in self.children) \
@@ -235,7 +237,6 @@ class Supervisor:
         c.tid = tid
         c.state = RUNNING
         self.by_tid[tid] = c
-        self.to_monitor.append(tid)
         hb = opt(c.spec, "heartbeat_ms")
         c.ping_due = None if hb is None else port.ticks_add(self.now(), hb)
         return tid
@@ -367,6 +368,29 @@ class Supervisor:
         if self.quota_due is not None and port.ticks_diff(self.quota_due, now) <= 0:
             self.quota_due = port.ticks_add(now, QUOTA_WINDOW_MS)
             yield from self.check_quotas()
+
+    # --- the serving loop's hooks (base.serve) --------------------------------------------
+
+    def due_ms(self):
+        # ms until on_tick: the next restart or quota check, or the post-mortem's write.
+        wait = self.next_due()
+        w = postmortem.due_ms()
+        return w if wait is None or (w is not None and w < wait) else wait
+
+    def on_tick(self):
+        postmortem.flush()
+        yield from self.run_due()
+
+    def on_kernel(self, msg):
+        # A child's "down": its fault record (if there is room to read it), then policy.
+        if type(msg) is tuple and len(msg) == 3 and msg[0] == "down":
+            fault = None
+            if msg[2] != "normal" and self._fault_of is not None:
+                try:
+                    fault = yield from self._fault_of(msg[1])
+                except MemoryError:
+                    pass
+            yield from self.on_down(msg[1], msg[2], fault)
 
     def check_quotas(self):
         # Once a window: a child that allocated more than its quota since the last check
@@ -526,7 +550,16 @@ def _spawn(spec):
                              mailbox=spec["mailbox"], caps=opt(spec, "talks_to"),
                              privileged=opt(spec, "privileged"), measure=opt(spec, "quota") is not None,
                              owns=owned_keys(spec))
-    return tid
+    # Watched before anything else runs (a child already gone gives "down" "noproc").
+    # Out of memory here must not look like a failed start (a second copy would be
+    # spawned): the monitor is asked again until it is taken.
+    while True:
+        try:
+            yield kernel.monitor(tid)
+            return tid
+        except MemoryError:
+            port.collect()
+            yield kernel.sleep(Supervisor.oom_retry_ms)
 
 
 def owned_keys(spec):
@@ -600,7 +633,8 @@ def main(name="supervisor", **config):
     policy = {k: c[k] for k in DEFAULTS}
     # (popped: the image's specs go once the supervisor has its own slim copies)
     sup = Supervisor(c.pop("tasks"), policy, spawn=_spawn, kill=_kill, reset=reset,
-                     limits=c["limits"], heap_of=_heap_of, note=_note_down if keep else None)
+                     limits=c["limits"], heap_of=_heap_of, fault_of=_fault_of,
+                     note=_note_down if keep else None)
     global last
     last = sup
     if name is not None:
@@ -608,57 +642,6 @@ def main(name="supervisor", **config):
     if any(opt(ch.spec, "heartbeat_ms") for ch in sup.children):
         sup.add(pinger_spec((yield kernel.self_())), c["limits"])
     yield from sup.start_all()
-    # Nothing restarts the supervisor: it outlives a heap that runs out (another task's
-    # allocation storm). A step that fails with MemoryError is taken again a moment later,
-    # the message it was handling with it; a child's end is then recorded at the least.
-    held = None
-    while True:
-        try:
-            held = yield from _step(sup, held)
-        except MemoryError:
-            port.collect()
-            yield kernel.sleep(OOM_RETRY_MS)
-
-
-OOM_RETRY_MS = 10
-_OOM = ("err", "internal", "supervisor: out of memory, try again")
-
-
-def _step(sup, held):
-    # One turn of the supervisor's loop: returns None, or the message to handle again.
-    while sup.to_monitor:
-        yield kernel.monitor(sup.to_monitor[0])
-        sup.to_monitor.pop(0)
-    if held is None:
-        wait = sup.next_due()
-        if postmortem.pending():
-            wait = postmortem.FLUSH_MS if wait is None else min(wait, postmortem.FLUSH_MS)
-        try:
-            held = yield kernel.recv(wait)
-        except kernel.Timeout:
-            postmortem.flush()
-            yield from sup.run_due()
-            return None
-    sender, msg = held
-    if sender == KERNEL:
-        if type(msg) is tuple and len(msg) == 3 and msg[0] == "down":
-            try:
-                fault = None if msg[2] == "normal" else (yield from _fault_of(msg[1]))
-            except MemoryError:
-                fault = None
-            yield from sup.on_down(msg[1], msg[2], fault)
-    else:
-        try:
-            r = dispatch(PROTOCOL, sup, kernel.client(sender), msg)
-            if is_gen(r):
-                r = yield from finish(r, msg[0])
-        except MemoryError:
-            r = _OOM
-        yield kernel.reply(sender, r)
-    if sup.next_due() == 0:
-        yield from sup.run_due()
-    if postmortem.pending():
-        postmortem.flush()               # at most once per FLUSH_MS
-    return None
-
-
+    # The same serving loop as every server (registered above, before the children
+    # start, so they can find it); it survives running out of memory (oom_retry_ms).
+    yield from serve(PROTOCOL, sup)
