@@ -6,7 +6,7 @@ import hil
 from kernel import port
 import hal
 from servers.api import gpio, i2c
-from servers.base import serve
+from servers.lib.base import serve
 
 N = 200
 

@@ -23,7 +23,8 @@ from kernel import port
 import boards
 import hal
 from firmware import system, image, main as fw
-from servers import base, supervisor
+from servers import supervisor
+from servers.lib import base
 from servers.api import supervisor as supervisor_api
 from chaos import hostile, inject, load as L
 from chaos.rng import Rng

@@ -58,7 +58,7 @@ KEEP_OUT = (("watchdog", "watch"), ("watchdog", "unwatch"), ("console", "run"),
 
 def request(rng, protocol, check):
     # One hostile request for a server with this protocol, or None (a well-formed request
-    # that is kept out). check: servers.base.check.
+    # that is kept out). check: servers.lib.base.check.
     r = rng.below(100)
     if r < 6:
         return rng.pick(NOT_TUPLES)

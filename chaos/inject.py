@@ -24,7 +24,7 @@
 # the pings find it; the injector does not otherwise spare anything.
 import gc
 import kernel
-from servers import base
+from servers.lib import base
 
 HANDLER = ("handler-exception", "handler-memory", "bus-error")
 CRASH = ("task-exception", "task-memory", "kill")

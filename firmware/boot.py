@@ -97,8 +97,19 @@ def _boot():
     return slot
 
 
+# The REPL's share of the heap, taken before the firmware loads, while the heap is still
+# in one piece; firmware/main.py lets it go when Ctrl-C stops the system (why: there).
+RESERVE = 8192
+reserve = None
+
+
 def start():
     """Called by /main.py: start firmware/main of the active tree."""
+    global reserve
+    try:
+        reserve = bytearray(RESERVE)
+    except MemoryError:
+        pass
     slot, tries = _read()
     if slot and tries >= 0:
         try:

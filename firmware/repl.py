@@ -3,7 +3,7 @@
 # REPL; elsewhere `from firmware.repl import *`. They read the stopped kernel directly
 # (kernel.running_kernel()), which only the REPL may do: tasks use system calls.
 import kernel
-from servers.inspect_format import ps_head, ps_line, ps_record, trace_line, trace_record
+from servers.lib.inspect_format import ps_head, ps_line, ps_record, trace_line, trace_record
 
 
 def _k():
@@ -76,7 +76,9 @@ def snapshot(prefix):
 
 def resume():
     # Run the stopped system on (what Ctrl-C stopped); returns when it stops again.
-    return _k().run()
+    from firmware.main import run
+
+    return run(_k())
 
 
 __all__ = ["ps", "trace", "faults", "resume"]

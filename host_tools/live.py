@@ -135,7 +135,7 @@ class LiveSession:
         return items
 
 
-# --- rendering: the board's own formats (servers/inspect_format.py), so `mpk ps` and the board's
+# --- rendering: the board's own formats (servers/lib/inspect_format.py), so `mpk ps` and the board's
 # `ps` print the same table and `mpk trace` the same lines ---------------------------------
 def _inspect():
     import sys
@@ -144,7 +144,7 @@ def _inspect():
 
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))
-    from servers import inspect_format
+    from servers.lib import inspect_format
 
     return inspect_format
 

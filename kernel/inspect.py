@@ -1,6 +1,6 @@
 # What can be read of the system, as plain data (JSON-serialisable): task records, the
 # task table a record at a time, faults, trace events with names, counters. Formatting
-# is not the kernel's (servers/inspect_format.py). Tasks read these through the `info`
+# is not the kernel's (servers/lib/inspect_format.py). Tasks read these through the `info`
 # system call (rights.py); the firmware and tests call the methods between runs.
 from kernel import port
 from kernel.errors import Dead

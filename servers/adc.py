@@ -3,8 +3,8 @@
 # pins of the channels it has read, so gpio cannot drive them.
 import kernel
 import hal
-from servers.base import serve, configure, board_of, ServerError, NOENT, UNAVAIL
-from servers import claims
+from servers.lib.base import serve, configure, board_of, ServerError, NOENT, UNAVAIL
+from servers.lib import claims
 from servers.api.adc import PROTOCOL
 
 

@@ -35,10 +35,10 @@ import sys
 import kernel
 from kernel import call
 from kernel.trace import PEER_EVENTS
-from servers.inspect_format import ps_head, ps_line, ps_record, trace_line, trace_record, postmortem_line
-from servers.base import ServerError, BADREQ, NOENT, UNAVAIL, is_err
-from servers.base import serve, configure
-from servers import postmortem
+from servers.lib.inspect_format import ps_head, ps_line, ps_record, trace_line, trace_record, postmortem_line
+from servers.lib.base import ServerError, BADREQ, NOENT, UNAVAIL, is_err
+from servers.lib.base import serve, configure
+from servers.lib import postmortem
 from servers.api.console import PROTOCOL
 
 # The JSON mode's constants, as in host_tools/console_protocol.py (the board does not

@@ -8,9 +8,9 @@
 try:
     import framebuf
 except ImportError:              # CPython, or a firmware built without framebuf
-    from servers import fbcompat as framebuf
+    from servers.lib import fbcompat as framebuf
 import kernel
-from servers.base import serve, configure, ServerError, BADREQ, IO, UNAVAIL
+from servers.lib.base import serve, configure, ServerError, BADREQ, IO, UNAVAIL
 from servers.api.display import PROTOCOL
 
 

@@ -2,7 +2,7 @@
 # byte quota.
 #
 # Who gets which directory: a client is known by the name it was spawned under (its
-# tid changes at each restart, the name does not; servers/base.serve looks it up). Its
+# tid changes at each restart, the name does not; servers/lib/base.serve looks it up). Its
 # directory is <root>/<name> (root "/data" by default), its quota the server's default
 # quota, unless the `clients` config maps that name to {"dir": ..., "quota": ...}.
 # Paths are relative to that directory; an absolute path is accepted only if it lies
@@ -15,7 +15,7 @@
 # left by a crash or a power cut are removed the first time their owner shows up.
 import os
 import kernel
-from servers.base import serve, configure, ServerError, BADREQ, NOENT, QUOTA, DENIED, BUSY
+from servers.lib.base import serve, configure, ServerError, BADREQ, NOENT, QUOTA, DENIED, BUSY
 from servers.api.fs import PROTOCOL, MAX_GET, MAX_READ
 
 try:

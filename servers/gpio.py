@@ -5,8 +5,8 @@
 import kernel
 from kernel import port
 import hal
-from servers.base import serve, configure, board_of, ServerError, BADREQ, NOENT, DENIED, QUOTA
-from servers import claims
+from servers.lib.base import serve, configure, board_of, ServerError, BADREQ, NOENT, DENIED, QUOTA
+from servers.lib import claims
 from servers.api.gpio import PROTOCOL
 
 

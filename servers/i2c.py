@@ -4,8 +4,8 @@
 # recovered (clocked free and set up again) before the next transaction.
 import kernel
 import hal
-from servers.base import serve, configure, board_of, ServerError, IO, NOENT, BADREQ
-from servers import claims
+from servers.lib.base import serve, configure, board_of, ServerError, IO, NOENT, BADREQ
+from servers.lib import claims
 from servers.api.i2c import PROTOCOL
 
 

@@ -11,7 +11,7 @@
 # shifts log.0 -> log.1 -> ... keeping `files` files in all.
 import os
 from kernel import port
-from servers.base import serve, configure, ServerError, BADREQ
+from servers.lib.base import serve, configure, ServerError, BADREQ
 from servers.api.log import PROTOCOL, MAX_BATCH
 
 try:

@@ -7,7 +7,7 @@
 # block: DNS (getaddrinfo) and "scan" (about 1.5 s on a Pico W); call them rarely.
 import kernel
 from kernel import port
-from servers.base import serve, configure, ServerError, BADREQ, IO, UNAVAIL
+from servers.lib.base import serve, configure, ServerError, BADREQ, IO, UNAVAIL
 from servers.api.net import PROTOCOL
 
 

@@ -1,8 +1,8 @@
 # pwm: PWM outputs on pins, each held by the client that started it.
 import kernel
 import hal
-from servers.base import serve, configure, board_of, ServerError, NOENT, BADREQ, DENIED
-from servers import claims
+from servers.lib.base import serve, configure, board_of, ServerError, NOENT, BADREQ, DENIED
+from servers.lib import claims
 from servers.api.pwm import PROTOCOL
 
 

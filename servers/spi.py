@@ -2,8 +2,8 @@
 # are ordinary pins, claimed through gpio). The server holds each bus it opens and its pins.
 import kernel
 import hal
-from servers.base import serve, configure, board_of, ServerError, NOENT, BADREQ
-from servers import claims
+from servers.lib.base import serve, configure, board_of, ServerError, NOENT, BADREQ
+from servers.lib import claims
 from servers.api.spi import PROTOCOL
 
 

@@ -15,7 +15,7 @@
 #
 # Liveness (MINIX 3's reincarnation server pings its drivers): a task whose spec has
 # "heartbeat_ms" is pinged that often by the pinger, a helper task of the supervisor's
-# that calls ("ping",) with a timeout (every server answers it, servers/base.py). One that
+# that calls ("ping",) with a timeout (every server answers it, servers/lib/base.py). One that
 # does not answer in "heartbeat_timeout_ms" (a server looping while yielding, one that
 # stopped receiving or sleeps forever, one that hangs before it registers: it is pinged
 # by tid) is killed and handled like a fault, reason "hang". A ping is a notification bit
@@ -35,8 +35,8 @@
 import sys
 import kernel
 from kernel import port
-from servers.base import serve, configure, ServerError, NOENT, BADREQ, DENIED, PING_BIT
-from servers import postmortem
+from servers.lib.base import serve, configure, ServerError, NOENT, BADREQ, DENIED, PING_BIT
+from servers.lib import postmortem
 from servers.api.supervisor import PROTOCOL, HISTORY
 
 PERMANENT = "permanent"
@@ -594,7 +594,7 @@ def _no_reset(why):
 
 
 def _note_down(rec):
-    # A child's abnormal end, for the post-mortem on flash (servers/postmortem.py).
+    # A child's abnormal end, for the post-mortem on flash (servers/lib/postmortem.py).
     f = rec["fault"] or {}
     kind = "hang" if rec["reason"] == "hang" else "fault"
     why = "%s: %s" % (f["type"], f.get("text", "")) if f.get("type") else rec["reason"]

@@ -7,7 +7,7 @@
 #   3. CONFIG, its settings with their defaults (the image's "config" sets them);
 #   4. main(name, **config), the task entry the system image names.
 # tests/host/test_server_shape.py checks every server against this shape.
-from servers.base import serve, configure, ServerError, NOENT, QUOTA
+from servers.lib.base import serve, configure, ServerError, NOENT, QUOTA
 from servers.api.template import PROTOCOL
 
 

@@ -5,8 +5,8 @@
 # recv(), coalesced if it falls behind.
 import kernel
 import hal
-from servers.base import serve, configure, board_of, ServerError, NOENT, BADREQ, QUOTA, DENIED
-from servers import claims
+from servers.lib.base import serve, configure, board_of, ServerError, NOENT, BADREQ, QUOTA, DENIED
+from servers.lib import claims
 from servers.api.timer import PROTOCOL
 
 

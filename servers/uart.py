@@ -3,8 +3,8 @@
 # clients poll, or sleep between reads.
 import kernel
 import hal
-from servers.base import serve, configure, board_of, ServerError, NOENT, BADREQ, DENIED
-from servers import claims
+from servers.lib.base import serve, configure, board_of, ServerError, NOENT, BADREQ, DENIED
+from servers.lib import claims
 from servers.api.uart import PROTOCOL
 
 

@@ -14,9 +14,9 @@
 # stopped; while the kernel runs, only this server feeds it.
 import kernel
 from kernel import port
-from servers.base import ServerError, BADREQ, NOENT, DENIED
-from servers.base import serve, configure
-from servers import postmortem
+from servers.lib.base import ServerError, BADREQ, NOENT, DENIED
+from servers.lib.base import serve, configure
+from servers.lib import postmortem
 from servers.api.watchdog import PROTOCOL
 
 

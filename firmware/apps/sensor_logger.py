@@ -9,7 +9,7 @@
 import kernel
 from kernel import port
 from servers.api import gpio, i2c, display, fs, watchdog
-from servers.base import ServerError, configure, board_of
+from servers.lib.base import ServerError, configure, board_of
 from servers.api.log import Logger
 
 CSV = "temps.csv"

@@ -63,7 +63,7 @@ except BaseException:
         _h = sys.modules.get('hil')
         _k = _h and _h.kernel()
         if _k is not None:
-            from servers.inspect_format import trace_line as _tl, trace_record as _tr
+            from servers.lib.inspect_format import trace_line as _tl, trace_record as _tr
             print('\\x1ehil-trace')
             for _e in _k.named_trace(12):
                 print(_tl(_tr(_e)))

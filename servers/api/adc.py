@@ -1,6 +1,6 @@
 # The adc server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/adc.py) or its hardware.
-from servers.base import Client, BUSY, NOENT, UNAVAIL
+from servers.lib.base import Client, BUSY, NOENT, UNAVAIL
 
 PROTOCOL = {
     "read": ((("channel", str),), "raw reading, 0..65535", (NOENT, BUSY)),

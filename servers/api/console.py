@@ -1,6 +1,6 @@
 # The console server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/console.py) or its hardware.
-from servers.base import Client, BADREQ
+from servers.lib.base import Client, BADREQ
 
 PROTOCOL = {
     "run": ((("line", (str, 256)),), "the command's output (text), as if typed at the console", (BADREQ,)),

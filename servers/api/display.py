@@ -1,6 +1,6 @@
 # The display server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/display.py) or its hardware.
-from servers.base import Client, BADREQ, IO, UNAVAIL
+from servers.lib.base import Client, BADREQ, IO, UNAVAIL
 
 # Coordinates are bounded, so that no drawing op can hold the loop: a line from 0 to
 # 2**31 is two billion steps of Bresenham.

@@ -5,7 +5,7 @@ try:
 except ImportError:  # CPython
     def const(x):
         return x
-from servers.base import Client, BADREQ, BUSY, DENIED, IO, NOENT, QUOTA
+from servers.lib.base import Client, BADREQ, BUSY, DENIED, IO, NOENT, QUOTA
 
 MAX_READ = const(1024)          # bytes per read reply: keeps replies small on the board
 

@@ -1,6 +1,6 @@
 # The gpio server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/gpio.py) or its hardware.
-from servers.base import Client, BADREQ, BUSY, DENIED, NOENT, QUOTA
+from servers.lib.base import Client, BADREQ, BUSY, DENIED, NOENT, QUOTA
 
 PROTOCOL = {
     "claim": ((("pin", str), ("mode", str, "in"), ("pull", None, None), ("value", (int, 0, 1), 0)),

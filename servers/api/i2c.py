@@ -1,6 +1,6 @@
 # The i2c server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/i2c.py) or its hardware.
-from servers.base import Client, BADREQ, IO, NOENT
+from servers.lib.base import Client, BADREQ, IO, NOENT
 
 ADDR = (int, 0, 0x3FF)          # 7- or 10-bit addresses
 

@@ -6,7 +6,7 @@ except ImportError:  # CPython
     def const(x):
         return x
 import kernel
-from servers.base import Client, BADREQ, IO
+from servers.lib.base import Client, BADREQ, IO
 
 MAX_BATCH = const(32)           # records per tail/since reply
 

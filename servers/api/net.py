@@ -1,6 +1,6 @@
 # The net server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/net.py) or its hardware.
-from servers.base import Client, BADREQ, IO, UNAVAIL
+from servers.lib.base import Client, BADREQ, IO, UNAVAIL
 
 PROTOCOL = {
     "available": ((), "True when the board has a radio", ()),

@@ -1,6 +1,6 @@
 # The pwm server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/pwm.py) or its hardware.
-from servers.base import Client, BADREQ, BUSY, DENIED, NOENT
+from servers.lib.base import Client, BADREQ, BUSY, DENIED, NOENT
 
 FREQ = (int, 1, 125000000)
 

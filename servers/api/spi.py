@@ -1,6 +1,6 @@
 # The spi server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/spi.py) or its hardware.
-from servers.base import Client, BADREQ, IO, NOENT
+from servers.lib.base import Client, BADREQ, IO, NOENT
 
 PROTOCOL = {
     "transfer": ((("data", bytes), ("bus", int, -1)), "the bytes clocked in while data was sent",

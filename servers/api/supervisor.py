@@ -1,6 +1,6 @@
 # The supervisor server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/supervisor.py) or its hardware.
-from servers.base import Client, DENIED, NOENT
+from servers.lib.base import Client, DENIED, NOENT
 
 HISTORY = 32
 

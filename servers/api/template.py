@@ -1,6 +1,6 @@
 # The template server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/template.py) or its hardware.
-from servers.base import Client, NOENT, QUOTA
+from servers.lib.base import Client, NOENT, QUOTA
 
 PROTOCOL = {
     "add": ((("key", str), ("n", int, 1)), "the new value", (QUOTA,)),

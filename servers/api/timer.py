@@ -1,6 +1,6 @@
 # The timer server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/timer.py) or its hardware.
-from servers.base import Client, BADREQ, DENIED, NOENT, QUOTA
+from servers.lib.base import Client, BADREQ, DENIED, NOENT, QUOTA
 
 PROTOCOL = {
     "periodic": ((("period_ms", (int, 1, 86400000)), ("bits", int, 1)), "timer id; bits are notified every period",

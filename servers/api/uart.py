@@ -1,6 +1,6 @@
 # The uart server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/uart.py) or its hardware.
-from servers.base import Client, BADREQ, BUSY, DENIED, NOENT
+from servers.lib.base import Client, BADREQ, BUSY, DENIED, NOENT
 
 PROTOCOL = {
     "open": ((("bus", int, -1), ("baudrate", int, 115200), ("bits", int, 8), ("parity", None, None),

@@ -1,6 +1,6 @@
 # The watchdog server's protocol and client: what a task imports to talk to it, without
 # loading the server (servers/watchdog.py) or its hardware.
-from servers.base import Client, BADREQ, DENIED, NOENT
+from servers.lib.base import Client, BADREQ, DENIED, NOENT
 
 PROTOCOL = {
     "checkin": ((), "ms until the calling task must check in again", (NOENT,)),

@@ -5,7 +5,7 @@ import kernel
 import hil
 from kernel import KERNEL
 from servers.api import i2c, spi, uart, adc, pwm, timer
-from servers.base import ServerError
+from servers.lib.base import ServerError
 
 
 def test_i2c_scan_temperature_and_eeprom():

@@ -2,12 +2,12 @@
 # against the board's own framebuf, and "show" going out through the i2c server.
 import hil
 from servers.api import display, i2c
-from servers.base import ServerError
+from servers.lib.base import ServerError
 
 try:
     import framebuf
 except ImportError:
-    from servers import fbcompat as framebuf
+    from servers.lib import fbcompat as framebuf
 
 HIL_TIMEOUT_S = 20
 SERVERS = ("i2c", {"name": "display", "config": {"i2c": "i2c", "bus": 0, "addr": 0x3C}})

@@ -4,7 +4,7 @@ import os
 import kernel
 import hil
 from servers.api import fs
-from servers.base import ServerError
+from servers.lib.base import ServerError
 
 HIL_TIMEOUT_S = 30
 ROOT = "/hil_fs"

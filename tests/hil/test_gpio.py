@@ -3,7 +3,7 @@
 import kernel
 import hil
 from servers.api import gpio
-from servers.base import ServerError
+from servers.lib.base import ServerError
 from boards import sim as simdef
 
 OUT, IN = simdef.LOOPBACK_PINS[0]

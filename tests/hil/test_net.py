@@ -4,7 +4,7 @@ import kernel
 import hil
 import boards
 from servers.api import net
-from servers.base import ServerError
+from servers.lib.base import ServerError
 
 HIL_TIMEOUT_S = 20
 

@@ -6,7 +6,7 @@ import hil
 from kernel import port
 from servers.api import gpio
 from servers.api import supervisor as S
-from servers.base import ServerError
+from servers.lib.base import ServerError
 
 HIL_TIMEOUT_S = 90
 

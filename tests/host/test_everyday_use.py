@@ -86,6 +86,11 @@ def test_ctrl_c_stops_the_system_and_it_stays_stopped_until_resumed(running):
         s.write(b"ps()\r")                                 # the REPL helpers the message names
         out = read_for(s, 15, b">>> ")
         assert b"sensor_logger" in out and b"watchdog" in out, out
+        # The user's own code at the stopped system's REPL: 40 names new to the board (on a
+        # Pico the table of names then needs a large block: the firmware kept it aside).
+        s.write(b'exec(";".join("user_v%d = %d" % (i, i) for i in range(40))); print(user_v39 * 2)\r')
+        out = read_for(s, 15, b">>> ")
+        assert b"78" in out and b"MemoryError" not in out, out
         assert len(resets(running)) == before, running.events           # no reset: still stopped
         s.write(b"resume()\r")                             # the README's resume
         time.sleep(0.5)

@@ -5,7 +5,7 @@ import zlib
 import pytest
 
 from host_tools import frame_image
-from servers import fbcompat
+from servers.lib import fbcompat
 
 
 def drawn_frame():

@@ -14,8 +14,8 @@ import emu_helpers
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ("test_kernel_rights", "test_kernel_calls", "test_kernel_ipc")
-SOURCES = {"kernel": None, "servers": ("__init__.py", "base.py", "log.py"),
-           "servers/api": ("__init__.py", "log.py"),
+SOURCES = {"kernel": None, "servers": ("__init__.py", "log.py"),
+           "servers/lib": ("__init__.py", "base.py"), "servers/api": ("__init__.py", "log.py"),
            "tests/unit": ("unitutil.py", "srvutil.py") + tuple(m + ".py" for m in MODULES)}
 
 

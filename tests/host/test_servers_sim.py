@@ -15,7 +15,7 @@ import pytest
 from host_tools import console_protocol as cp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TREES = ("kernel", "servers", "servers/api", "boards", "hal", "firmware", "firmware/apps")
+TREES = ("kernel", "servers", "servers/api", "servers/lib", "boards", "hal", "firmware", "firmware/apps")
 
 
 @pytest.fixture(scope="module")

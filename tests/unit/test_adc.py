@@ -2,7 +2,7 @@
 import kernel
 from hwtest import fm, run, error_reply
 from servers.api import adc, gpio
-from servers.base import ServerError
+from servers.lib.base import ServerError
 
 
 def test_raw_uv_and_temperature():

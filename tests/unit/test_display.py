@@ -1,10 +1,11 @@
 # display server with a fake I2C bus: drawing, frame read-back, what "show" sends, errors;
-# and servers/fbcompat.py against MicroPython's own framebuf (where it exists).
+# and servers/lib/fbcompat.py against MicroPython's own framebuf (where it exists).
 # Runs under CPython (pytest) and the MicroPython unix port (mp_runner.py).
 from kernel import call, lookup
-from servers import display, fbcompat
+from servers import display
+from servers.lib import fbcompat
 from servers.api import display as display_api
-from servers.base import ServerError
+from servers.lib.base import ServerError
 from srvutil import run, server
 
 
@@ -98,7 +99,7 @@ def test_missing_i2c_server_is_an_error_reply():
         except ServerError as e:
             assert e.code == "io", e
         assert (yield from d.text("still", 0, 0))
-    from servers.base import Client
+    from servers.lib.base import Client
     proto = {"write": ((("addr", int), ("data", bytes), ("bus", int)), "n", ())}
     run(body, [server(display.main, config={"i2c": Client(proto, "no-such-i2c", timeout=20)})])
 

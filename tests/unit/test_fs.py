@@ -4,7 +4,7 @@ import kernel
 from kernel import call, lookup, spawn, monitor, recv, register, sleep
 from servers import fs
 from servers.api import fs as fs_api
-from servers.base import ServerError
+from servers.lib.base import ServerError
 from srvutil import run, server, tmpdir, rmtree, listing
 
 

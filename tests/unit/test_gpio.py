@@ -2,7 +2,7 @@
 import kernel
 from hwtest import fm, run, error_reply
 from servers.api import gpio
-from servers.base import ServerError
+from servers.lib.base import ServerError
 
 
 def _err(gen):

@@ -6,8 +6,8 @@
 import kernel
 from kernel import port
 from hwtest import run, error_reply
-from servers import base
-from servers.base import serve, MAX_TEXT
+from servers.lib import base
+from servers.lib.base import serve, MAX_TEXT
 from chaos.hostile import Sly, Touchy       # a str subclass whose methods raise; an
                                              # object whose every comparison raises
 from srvutil import run as run_plain, server

@@ -2,7 +2,7 @@
 import kernel
 from hwtest import fm, run, error_reply
 from servers.api import i2c
-from servers.base import ServerError
+from servers.lib.base import ServerError
 
 
 def test_scan_and_temperature_register():

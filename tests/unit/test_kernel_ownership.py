@@ -5,7 +5,7 @@
 # the MicroPython unix port.
 import kernel
 from kernel import claim, release, sleep, Denied
-from servers.base import ServerError
+from servers.lib.base import ServerError
 
 
 def run(body, own=()):

@@ -4,7 +4,7 @@ import os
 from kernel import call, lookup, send, sleep
 from servers import log
 from servers.api import log as log_api
-from servers.base import ServerError
+from servers.lib.base import ServerError
 from srvutil import run, server, tmpdir, rmtree
 
 

@@ -3,7 +3,7 @@
 from kernel import call, lookup
 from servers import net
 from servers.api import net as net_api
-from servers.base import ServerError
+from servers.lib.base import ServerError
 from srvutil import run, server
 
 

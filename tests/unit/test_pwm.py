@@ -2,7 +2,7 @@
 import kernel
 from hwtest import run, error_reply
 from servers.api import pwm
-from servers.base import ServerError
+from servers.lib.base import ServerError
 
 
 def test_start_change_stop():

@@ -1,11 +1,11 @@
-# The one serving loop (servers/base.serve) on a real kernel: a due_ms() hook ticks when
+# The one serving loop (servers/lib/base.serve) on a real kernel: a due_ms() hook ticks when
 # it says, a request stream does not starve it, out of memory in on_kernel is survived
 # by an impl with oom_retry_ms (the same message handled again) and ends one without,
 # and close() runs however the server ends. Runs under CPython and the MicroPython unix
 # port.
 import kernel
 from kernel import call, lookup, sleep, notify, port
-from servers.base import serve
+from servers.lib.base import serve
 from srvutil import run, server
 
 PROTOCOL = {"count": ((), "ticks so far", ())}

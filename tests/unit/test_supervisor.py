@@ -4,7 +4,7 @@
 import kernel
 from servers import supervisor as S
 from servers.api import supervisor as S_api
-from servers.base import dispatch, finish, is_gen
+from servers.lib.base import dispatch, finish, is_gen
 
 
 def done(r):

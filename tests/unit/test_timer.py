@@ -3,7 +3,7 @@ import kernel
 from kernel import KERNEL
 from hwtest import run, error_reply
 from servers.api import timer
-from servers.base import ServerError
+from servers.lib.base import ServerError
 
 
 def test_periodic_ticks_arrive_as_notifications():

@@ -3,7 +3,7 @@
 from kernel import call, lookup, spawn, sleep, register, kill
 from servers import watchdog
 from servers.api import watchdog as watchdog_api
-from servers.base import ServerError
+from servers.lib.base import ServerError
 from srvutil import run, server
 
 

@@ -5,7 +5,7 @@
 #
 # Keys are strings: "pin:GP2", "i2c:0", "uart:1" ...
 import kernel
-from servers.base import ServerError, BUSY, NOENT, DENIED
+from servers.lib.base import ServerError, BUSY, NOENT, DENIED
 
 
 def claim(key, who):
