@@ -14,9 +14,9 @@
 # client holding a handle) loses that write; its file stays as it was. Temporary files
 # left by a crash or a power cut are removed the first time their owner shows up.
 import os
-import kernel
 from servers.lib.base import serve, configure, ServerError, BADREQ, NOENT, QUOTA, DENIED, BUSY
 from servers.api.fs import PROTOCOL, MAX_GET, MAX_READ
+from servers.lib import claims
 
 try:
     from micropython import const
@@ -91,7 +91,7 @@ class Files:
         self.handles = {}           # handle -> handle record
         self.next_handle = 1
         self.used = {}              # client name -> bytes on flash (counted once, then kept)
-        self.monitored = {}         # tid -> True: clients whose death we will hear of
+        self.watch = claims.Watch()  # clients whose death we will hear of (open files)
         self.client_names = {}      # tid -> name (filled by the serving loop)
 
     # --- who, where, how much ---------------------------------------------------------
@@ -186,11 +186,6 @@ class Files:
         self.next_handle = h + 1 if h < 0x3FFFFF else 1
         return h
 
-    def _watch(self, sender, value):
-        # Reply value after asking the kernel to tell us when sender ends.
-        yield kernel.monitor(sender)
-        return value
-
     def open_handle(self, sender, path, mode):
         mode = mode.replace("b", "")
         if mode not in ("r", "w", "a"):
@@ -268,9 +263,12 @@ class Files:
 
     def op_open(self, sender, path, mode):
         h = self.open_handle(sender, path, mode)
-        if sender not in self.monitored:
-            self.monitored[sender] = True
-            return self._watch(sender, h)
+        if sender in self.watch.tids:
+            return h
+        return self._watched(sender, h)
+
+    def _watched(self, sender, h):
+        yield from self.watch.add(sender)
         return h
 
     def op_read(self, sender, h, n):
@@ -390,9 +388,8 @@ class Files:
     # --- clients that end -----------------------------------------------------------
 
     def on_kernel(self, msg):
-        if type(msg) is tuple and len(msg) == 3 and msg[0] == "down":
-            tid = msg[1]
-            self.monitored.pop(tid, None)
+        tid = self.watch.down(msg)
+        if tid is not None:
             for h in [h for h, r in self.handles.items() if r[_OWNER] == tid]:
                 self.drop(self.handles.pop(h))
 
