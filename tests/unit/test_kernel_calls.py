@@ -154,7 +154,7 @@ def _inversion(lend=True):
     def medium():
         yield sleep(1)                          # (the server registers first)
         t0 = port.ticks_ms()
-        while port.ticks_diff(port.ticks_ms(), t0) < 40:      # 40 ms of work, a slice at a time
+        while port.ticks_diff(port.ticks_ms(), t0) < 120:     # 120 ms of work, a slice at a time
             yield pass_()
         order.append("medium done")
 
