@@ -113,6 +113,33 @@ class Board:
             raise BoardExecError(err.decode("utf-8", "replace"))
         return out
 
+    def stream_exec(self, code, talk, timeout=10):
+        """Start code in the raw REPL and let talk(serial port) converse with it while it
+        runs (host_tools/transfer.py); returns its stdout after talk() is done. talk may
+        raise transfer.EndedEarly(bytes) when the program ended before the talk did."""
+        from host_tools.transfer import EndedEarly
+
+        with self.guard("streaming to the board"):
+            self.t.exec_raw_no_follow(code)
+            try:
+                talk(self.t.serial)
+            except EndedEarly as e:
+                # It failed half-way: its output and error end with two EOTs. What the
+                # host still had in flight went to the raw REPL as text; Ctrl-C clears it.
+                tail = bytearray(e.args[0])
+                while tail.count(4) < 2:
+                    c = self.t.serial.read(1)
+                    if not c:
+                        raise BoardGone("board on %s stopped answering while receiving files" % self.port)
+                    tail += c
+                self.t.serial.write(b"\x03")
+                err = bytes(tail).split(b"\x04")[1]
+                raise BoardExecError(err.decode("utf-8", "replace") or "the receiver ended early")
+            out, err = self.t.follow(timeout)
+        if err:
+            raise BoardExecError(err.decode("utf-8", "replace"))
+        return out
+
     def eval(self, expr, timeout=10):
         import ast
 

@@ -289,6 +289,12 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
     compiled = 0
     dirty = False  # the cache must be written again
     root_s = str(root)
+    jobs = []      # sources to compile: (rel, src, dst, dest_rel, src_hash, stamp)
+
+    def _enter(rel, dest_rel, ent):
+        new_cache[rel] = ent
+        target = rootfiles if rel in ROOT_SOURCES else tree
+        target[dest_rel] = {"sha256": ent["sha256"], "size": ent["size"]}
     for rel in source_files(root):
         src = root / rel
         if rel in ROOT_SOURCES:
@@ -316,19 +322,26 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
                 stamp = None  # changed while it was read: hashed again next time
         if not (ent and ent["src"] == src_hash and ent["dest"] == dest_rel and _file_size(dst) == ent["size"]):
             if kind == "mpy":
-                _compile(src, dst, rel, arch)
-                compiled += 1
-            else:
-                import shutil
+                # compiled below, several at once (one mpy-cross process each)
+                jobs.append((rel, src, dst, dest_rel, src_hash, stamp))
+                continue
+            import shutil
 
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, dst)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
             ent = {"src": src_hash, "dest": dest_rel, "sha256": sha256_file(dst), "size": dst.stat().st_size}
             dirty = True
-        ent = dict(ent, stat=stamp)
-        new_cache[rel] = ent
-        target = rootfiles if rel in ROOT_SOURCES else tree
-        target[dest_rel] = {"sha256": ent["sha256"], "size": ent["size"]}
+        _enter(rel, dest_rel, dict(ent, stat=stamp))
+    if jobs:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1, 8)) as pool:
+            for f in [pool.submit(_compile, src, dst, rel, arch) for rel, src, dst, _d, _h, _s in jobs]:
+                f.result()               # the first failure, as one line
+        for rel, src, dst, dest_rel, src_hash, stamp in jobs:
+            _enter(rel, dest_rel, {"src": src_hash, "dest": dest_rel, "sha256": sha256_file(dst),
+                                   "size": dst.stat().st_size, "stat": stamp})
+        compiled, dirty = len(jobs), True
     if set(new_cache) != set(old):
         dirty = True
     # The main.py stub is generated; its hash is remembered with its text.

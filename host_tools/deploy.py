@@ -5,8 +5,9 @@ active tree, both trees' files, and the hash of every file of the running tree a
 /boot.py, /main.py). When something is to be written, a second one hashes the idle
 tree. The plan fills the *idle* tree (see firmware/boot.py for the layout): files already
 right there are skipped, files right in the running tree are copied on the board,
-the rest is sent (base64 in batched raw-paste execs), stale files are removed. The
-written files are verified by hash, `.built` marks the tree complete, and one rename
+the rest is sent (streamed to a receiver on the board, host_tools/transfer.py), stale
+files are removed. The written files are checked against the hashes the board computed
+as it wrote them, `.built` marks the tree complete, and one rename
 of /mpk/active.new onto /mpk/active switches to it, on trial. Nothing the running
 tree uses is touched before that rename, so a board that resets or vanishes
 mid-deploy still boots the previous firmware. The writing itself is in
@@ -23,8 +24,6 @@ from host_tools.errors import MpkError
 
 SLOT_DIR = "/mpk/"
 HASH_LEN = 20  # hex chars of sha256 compared (80 bits)
-CHUNK = 4096  # raw bytes per write call (read by deploy_write at each deploy)
-BATCH = 16384  # raw bytes per exec
 MARGIN_BLOCKS = 4
 
 # Written tight on purpose: the code is sent at every deploy through raw-paste, whose
@@ -69,15 +68,17 @@ except Exception:_fs=None
 _k=sys.modules.get('kernel')
 try:_k=_k.running_kernel() is not None
 except Exception:_k=False
+try:import deflate;_z=1
+except ImportError:_z=0
 _x=(_a or '').split()[:1]
 _w('%(d)sa','a','',_all or _x==['a'])
 _w('%(d)sb','b','',_all or _x==['b'])
 _a={'active':_a,'root':{'boot.py':_f('/boot.py'),'main.py':_f('/main.py')},'fs':_fs,
 'mpy':getattr(sys.implementation,'_mpy',None),'platform':sys.platform,'machine':_um,
-'hash':hashlib is not None,'kernel':_k}
+'hash':hashlib is not None,'kernel':_k,'deflate':_z}
 try:import json;print(json.dumps(_a))
 except Exception:print(repr(_a))
-for _n in ('_b','_m','_h','_w','_f','_a','_um','_s','_fs','_k','_x','_all'):globals().pop(_n,None)
+for _n in ('_b','_m','_h','_w','_f','_a','_um','_s','_fs','_k','_x','_z','_all'):globals().pop(_n,None)
 del _n
 """ % {"hl": HASH_LEN, "d": SLOT_DIR, "mark": build_mod.ROOT_MARK}
 
@@ -165,6 +166,8 @@ def plan(manifest, scan):
         "up_to_date": False,
         "need_bytes": 0,
         "free_bytes": None,
+        "deflate": bool(scan.get("deflate")),   # the board inflates what is sent
+        "root_want": root_want,
     }
     if active and matches(active):
         result["up_to_date"] = not root_send

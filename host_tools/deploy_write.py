@@ -3,35 +3,14 @@
 Imported only when a deploy has something to write (host_tools/deploy.py reads the
 board and decides; a no-change deploy never loads this module).
 """
-import ast
-import base64
 import sys
 
+from host_tools import agent, transfer
 from host_tools import deploy as _deploy
 from host_tools.board_conn import BoardExecError, BoardGone, open_board
-from host_tools.deploy import (SCAN_CODE, SLOT_DIR, VERIFY_PRELUDE, _build_and_plan, _check_space, _q,
-                               _summary, parse_scan)
+from host_tools.deploy import (SCAN_CODE, SLOT_DIR, _build_and_plan, _check_space, _q, _summary,
+                               parse_scan)
 from host_tools.errors import MpkError
-
-WRITE_PRELUDE = """\
-from binascii import a2b_base64 as _d
-def _W(p, m, s):
- with open(p, m) as f:
-  f.write(_d(s))
-"""
-
-COPY_PRELUDE = """\
-_b = bytearray(1024)
-_m = memoryview(_b)
-def _C(s, d):
- with open(s, 'rb') as i:
-  with open(d, 'wb') as o:
-   while 1:
-    n = i.readinto(_b)
-    if not n:
-     break
-    o.write(_m[:n])
-"""
 
 
 class _Progress:
@@ -56,32 +35,22 @@ class _Progress:
             self.bar.stop()
 
 
-def _send_files(board, items, progress):
-    """items: [(local path, remote path)]; batched base64 writes."""
-    script, batch_bytes = [], 0
+def _send_files(board, items, progress, deflate=False):
+    """items: [(local path, remote path)]; streamed to the board's receiver. Returns the
+    hashes of what the board wrote, per item."""
+    return transfer.send_files(board, items, progress.advance, deflate=deflate, timeout=60,
+                               hash_len=_deploy.HASH_LEN)
 
-    def flush():
-        nonlocal script, batch_bytes
-        if script:
-            board.exec(WRITE_PRELUDE + "\n".join(script), timeout=30)
-            progress.advance(batch_bytes)
-        script, batch_bytes = [], 0
 
-    chunk_size, batch = _deploy.CHUNK, _deploy.BATCH
-    for local, remote in items:
-        with open(local, "rb") as f:
-            data = f.read()
-        if not data:
-            script.append("open(%s, 'wb').close()" % _q(remote))
-            continue
-        for i in range(0, len(data), chunk_size):
-            chunk = data[i:i + chunk_size]
-            script.append("_W(%s, %s, %s)" % (_q(remote), _q("wb" if i == 0 else "ab"),
-                                              _q(base64.b64encode(chunk).decode())))
-            batch_bytes += len(chunk)
-            if batch_bytes >= batch:
-                flush()
-    flush()
+def _copy_files(board, pairs):
+    """pairs: [(board path, board path)]; copied on the board. Returns the hashes of what
+    it wrote, per pair."""
+    sums = []
+    for i in range(0, len(pairs), 40):
+        part = pairs[i:i + 40]
+        out = board.exec(agent.source("copy") + "copy(%r, %d)\n" % (part, _deploy.HASH_LEN), timeout=60)
+        sums += [None if h == "-" else h for h in out.decode().split()]
+    return sums
 
 
 def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=None, wait_s=0):
@@ -168,27 +137,21 @@ def _apply(b, manifest, p, progress, hook, kept=None):
             lines.append("os.mkdir(%s)" % _q(t + d[:-1]))
         b.exec("\n".join(lines), timeout=30)
         # 2. copies on the board from the running tree.
-        if p["copy"]:
-            for i in range(0, len(p["copy"]), 40):
-                part = p["copy"][i:i + 40]
-                b.exec(COPY_PRELUDE + "\n".join("_C(%s, %s)" % (_q(src + f), _q(t + f)) for f in part),
-                       timeout=60)
+        sums = dict(zip(p["copy"], _copy_files(b, [(src + f, t + f) for f in p["copy"]])))
         hook("copied", b)
         # 3. sends.
         bar = _Progress(p["send_bytes"], progress)
         try:
-            _send_files(b, [(tree_dir + f, t + f) for f in p["send"]], bar)
+            sums.update(zip(p["send"], _send_files(b, [(tree_dir + f, t + f) for f in p["send"]], bar,
+                                                   p.get("deflate"))))
             hook("sent", b)
-            # 4. verify what was written, then mark the tree complete.
-            written = p["send"] + p["copy"]
-            if written:
-                check = VERIFY_PRELUDE + "print(repr([%s]))" % ",".join("_h(%s)" % _q(t + f) for f in written)
-                got = ast.literal_eval(b.exec(check, timeout=60).decode().strip())
-                bad = [f for f, h in zip(written, got)
-                       if h is not None and h != manifest["tree"][f]["sha256"][:len(h)]]
-                if bad:
-                    raise MpkError("verification failed on the board for %s; the board still boots its "
-                                   "previous firmware: run `mpk deploy` again" % bad[0])
+            # 4. check what was written (the board hashed it as it wrote), then mark the
+            # tree complete.
+            bad = [f for f, h in sorted(sums.items())
+                   if h is not None and h != manifest["tree"][f]["sha256"][:len(h)]]
+            if bad:
+                raise MpkError("verification failed on the board for %s; the board still boots its "
+                               "previous firmware: run `mpk deploy` again" % bad[0])
             b.exec("with open(%s, 'w') as f:\n f.write(%s)" % (_q(t + ".built"), _q(manifest["build_id"])))
             # 5. root files (atomic: tmp then rename), then the switch.
             _send_root(b, p, root_dir, bar, kept)
@@ -219,7 +182,11 @@ def _k(p):
 def _send_root(b, p, root_dir, bar, kept=None):
     if not p["root_send"]:
         return
-    _send_files(b, [(root_dir + f, "/" + f + ".new") for f in p["root_send"]], bar)
+    sums = _send_files(b, [(root_dir + f, "/" + f + ".new") for f in p["root_send"]], bar, p.get("deflate"))
+    bad = [f for f, h in zip(p["root_send"], sums) if h is not None and h != p["root_want"][f][:len(h)]]
+    if bad:
+        raise MpkError("verification failed on the board for /%s; the board still boots its previous "
+                       "firmware: run `mpk deploy` again" % bad[0])
     if p.get("keep"):
         # The user's own /boot.py or /main.py: renamed aside (never over another), then ours goes in.
         out = b.exec(KEEP_CODE + "\n".join("_k(%s)" % _q("/" + f) for f in p["keep"])).decode().split()

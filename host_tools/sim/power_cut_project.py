@@ -34,7 +34,7 @@ def _small_files(version):
     if n >= 2:
         mods["s05"] = ("r2", 2500)
     if n >= 3:
-        # s00 is sent in three write chunks (host_tools/deploy.CHUNK).
+        # s00 spans several frames and flash writes (host_tools/transfer.py).
         mods.update({"s00": ("r3", 12000), "s01": ("r3", 3000), "s02": ("r3", 2500),
                      "s12": ("r3", 2500), "extra.y": ("r3", 1500)})
         del mods["s11"], mods["old.x"]

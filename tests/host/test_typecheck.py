@@ -1,4 +1,5 @@
-"""Type-check servers/ and boards/ against the MicroPython stubs of each port.
+"""Type-check servers/, boards/, hal/ and the host tools' board-side agents (host_tools/agent/)
+against the MicroPython stubs of each port.
 
 The board code must use only the `machine` API that exists on RP2040 and on ESP32. mypy
 reads the official stub packages (micropython-rp2-stubs, micropython-esp32-stubs), each
@@ -57,7 +58,7 @@ def mypy(port, paths, cwd=ROOT):
 
 @pytest.mark.parametrize("port", sorted(PORTS))
 def test_servers_and_boards_use_only_the_ports_machine_api(port):
-    errors = mypy(port, ["boards", "hal", "servers"])
+    errors = mypy(port, ["boards", "hal", "servers", "host_tools/agent"])
     assert errors == [], "\n".join(errors)
 
 

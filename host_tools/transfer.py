@@ -1,0 +1,101 @@
+"""The fast write path: files sent to a board in a stream of frames, not one exec each.
+
+mpremote's `fs cp` (and our earlier deploy) turns every chunk into Python source that
+the board must receive through raw-paste and compile: about 6 KB/s to a Pico. Here the
+board runs one small receiver (host_tools/agent/receive.py, sent once per transfer),
+and the host streams frames to it: base64 text (binary-safe over a USB CDC port, a pty
+or an RFC 2217 link), deflated first for small files when the board has `deflate`, with
+a window of frames in flight so that the board is never idle waiting for the host.
+"""
+import base64
+import time
+import zlib
+
+from host_tools import agent
+from host_tools.errors import MpkError
+
+FRAME = 3072            # raw bytes per data frame (4 KB of base64)
+WINDOW = 8              # frames sent ahead of the board's acknowledgements
+DEFLATE_MAX = 16384     # files up to this size are deflated (the board gathers them)
+WBITS = 10              # deflate window: what the receiver inflates with
+
+
+def _deflate(data):
+    z = zlib.compressobj(9, zlib.DEFLATED, -WBITS)
+    return z.compress(data) + z.flush()
+
+
+def frames(items, deflate=False):
+    """The frames for items [(local path, remote path)], as (bytes, raw bytes covered)."""
+    for local, remote in items:
+        with open(local, "rb") as f:
+            data = f.read()
+        packed = _deflate(data) if deflate and 0 < len(data) <= DEFLATE_MAX else None
+        if packed is not None and len(packed) >= len(data):
+            packed = None
+        path = remote.encode()
+        yield b"%s %d\n%s" % (b"z" if packed is not None else b"o", len(path), path), 0
+        body = data if packed is None else packed
+        for i in range(0, len(body), FRAME):
+            piece = base64.b64encode(body[i:i + FRAME])
+            covered = len(body[i:i + FRAME]) if packed is None else \
+                min(len(data), (i + FRAME) * len(data) // len(body)) - i * len(data) // len(body)
+            yield b"d %d\n%s" % (len(piece), piece), covered
+        yield b"c 0\n", 0
+    yield b"q 0\n", 0
+
+
+def send_files(board, items, progress=None, deflate=False, timeout=60, hash_len=20):
+    """Write items [(local path, remote path)] on the board (in the raw REPL).
+
+    board: a host_tools.board_conn.Board. progress(n) is called with the raw bytes
+    written as the board acknowledges them. Returns the sha256 of what the board wrote,
+    per item (hex cut to hash_len; None where the board has no hashlib). A board-side
+    failure (a full flash) is raised as BoardExecError after the whole stream, with the
+    board's traceback.
+    """
+    items = list(items)
+    if not items:
+        return []
+
+    def talk(port):
+        sent = []                        # raw bytes of each frame not yet acknowledged
+        for frame, covered in frames(items, deflate):
+            port.write(frame)
+            sent.append(covered)
+            while len(sent) >= WINDOW:
+                _acked(port, sent, progress, block=True)
+            _acked(port, sent, progress, block=False)
+        while sent:
+            _acked(port, sent, progress, block=True)
+
+    out = board.stream_exec(agent.source("receive") + "receive(%d)\n" % hash_len, talk, timeout=timeout)
+    sums = [ln.strip() for ln in out.decode().splitlines() if ln.strip()]
+    if len(sums) != len(items):
+        raise MpkError("the board reported %d files written of %d" % (len(sums), len(items)))
+    return [None if h == "-" else h for h in sums]
+
+
+ACK_TIMEOUT = 30        # seconds without an acknowledgement: the board is gone
+
+
+def _acked(port, sent, progress, block):
+    # Never more than the acknowledgements due: what follows the last one is the
+    # receiver's own output (the hashes), read after it ends.
+    got = port.read(min(port.in_waiting or 0, len(sent)))
+    if block and not got:
+        deadline = time.monotonic() + ACK_TIMEOUT
+        while not got and time.monotonic() < deadline:
+            got = port.read(1)
+        if not got:
+            raise TimeoutError("no acknowledgement from the board in %d s" % ACK_TIMEOUT)
+    for i, c in enumerate(got):
+        if c != 0x2E:                    # not ".": the receiver ended early (it failed)
+            raise EndedEarly(got[i:])
+        covered = sent.pop(0)
+        if progress and covered:
+            progress(covered)
+
+
+class EndedEarly(Exception):
+    """The receiver stopped before the stream did; args[0]: what it sent after its acks."""

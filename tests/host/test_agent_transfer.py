@@ -1,0 +1,85 @@
+"""The board side of the fast write path (host_tools/agent/receive.py, copy.py) under the
+MicroPython unix port, fed the frames host_tools/transfer.py makes: files arrive intact,
+plain and deflated, every frame is acknowledged once, the board reports the hash of what
+it wrote, and a failed write (no such directory) still reads the whole stream before it
+raises, so the link stays in step."""
+import hashlib
+import os
+import subprocess
+
+from host_tools import agent, transfer
+from mpk_fixtures import MICROPYTHON
+
+
+def _run(tmp_path, code, stdin=b""):
+    script = tmp_path / "agent_run.py"
+    script.write_text(code)
+    return subprocess.run([MICROPYTHON, str(script)], input=stdin, capture_output=True, timeout=60)
+
+
+def _files(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    data = {
+        "empty": b"",
+        "small": b"hello board\n",
+        "binary": bytes(range(256)) * 40,                          # 10 KB, 0x03 and 0x04 inside
+        "big": os.urandom(40000),                                 # over DEFLATE_MAX: sent plain
+        "text": b"".join(b"line %d of a module\n" % i for i in range(600)),
+    }
+    for name, body in data.items():
+        (src / name).write_bytes(body)
+    return src, data
+
+
+def test_receiver_writes_every_file_intact_and_acknowledges_every_frame(tmp_path):
+    src, data = _files(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    for deflate in (False, True):
+        items = [(str(src / n), str(out / ("%s-%d" % (n, deflate)))) for n in sorted(data)]
+        frames = list(transfer.frames(items, deflate=deflate))
+        p = _run(tmp_path, agent.source("receive") + "receive(20)\n", b"".join(f for f, _ in frames))
+        assert p.returncode == 0, p.stderr.decode()
+        acks, rest = p.stdout[:len(frames)], p.stdout[len(frames):]
+        assert acks == b"." * len(frames), p.stdout[:200]
+        sums = rest.decode().split()
+        assert sums == [hashlib.sha256(data[n]).hexdigest()[:20] for n in sorted(data)]
+        for n in sorted(data):
+            assert (out / ("%s-%d" % (n, deflate))).read_bytes() == data[n], (n, deflate)
+    # deflate made the stream shorter for the compressible file
+    plain = sum(len(f) for f, _ in transfer.frames([(str(src / "text"), "/x")], deflate=False))
+    packed = sum(len(f) for f, _ in transfer.frames([(str(src / "text"), "/x")], deflate=True))
+    assert packed < plain / 2
+
+
+def test_a_failed_write_reads_the_rest_and_raises_at_the_end(tmp_path):
+    src, data = _files(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    items = [(str(src / "binary"), str(out / "ok1")), (str(src / "text"), str(tmp_path / "nodir" / "bad")),
+             (str(src / "small"), str(out / "after"))]
+    frames = list(transfer.frames(items, deflate=True))
+    p = _run(tmp_path, agent.source("receive") + "receive(20)\n", b"".join(f for f, _ in frames))
+    # (the unix port prints the traceback on stdout, after the acknowledgements)
+    assert p.returncode != 0 and b"OSError" in p.stdout[len(frames):] + p.stderr, p.stdout
+    assert p.stdout[:len(frames)] == b"." * len(frames)        # every frame was taken
+    assert b"." not in p.stdout[len(frames):len(frames) + 1]
+    assert (out / "ok1").read_bytes() == data["binary"]
+    assert not (out / "after").exists()                        # nothing written after a failure
+
+
+def test_copy_agent_copies_and_reports_hashes(tmp_path):
+    src, data = _files(tmp_path)
+    pairs = [(str(src / n), str(tmp_path / ("copy-" + n))) for n in ("binary", "empty", "big")]
+    p = _run(tmp_path, agent.source("copy") + "copy(%r, 12)\n" % pairs)
+    assert p.returncode == 0, p.stderr.decode()
+    assert p.stdout.decode().split() == [hashlib.sha256(data[n]).hexdigest()[:12] for n in ("binary", "empty", "big")]
+    for n in ("binary", "empty", "big"):
+        assert (tmp_path / ("copy-" + n)).read_bytes() == data[n]
+
+
+def test_agent_source_leaves_out_comment_lines_only():
+    text = agent.source("receive")
+    assert "def receive(" in text and not any(l.lstrip().startswith("#") for l in text.splitlines())
+    assert len(text) < len(open(agent.path("receive")).read())
