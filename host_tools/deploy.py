@@ -26,76 +26,15 @@ SLOT_DIR = "/mpk/"
 HASH_LEN = 20  # hex chars of sha256 compared (80 bits)
 MARGIN_BLOCKS = 4
 
-# Written tight on purpose: the code is sent at every deploy through raw-paste, whose
-# flow control (a 128-byte window on an rp2, each refill a round trip) makes its
-# length cost more than compiling or running it (~2.5 us a byte on a virtual board).
-SCAN_CODE = """\
-import os,sys
-try:
- import hashlib,binascii
-except ImportError:
- hashlib=None
-_b=bytearray(1024)
-_m=memoryview(_b)
-def _h(p):
- if hashlib:
-  h=hashlib.sha256()
-  with open(p,'rb') as f:
-   while 1:
-    n=f.readinto(_b)
-    if not n:break
-    h.update(_m[:n])
-  return binascii.hexlify(h.digest())[:%(hl)d].decode()
-def _w(d,t,r,x):
- try:it=os.ilistdir(d)
- except OSError:print('N',t);return
- for e in it:
-  p=d+'/'+e[0];q=r+e[0]
-  if e[1]&0x4000:print('D',t,q+'/');_w(p,t,q+'/',x)
-  else:print('F',t,_h(p) if x else '?',e[3] if len(e)>3 and e[3]>=0 else os.stat(p)[6],q)
-def _f(p):
- try:
-  with open(p,'rb') as f:_o=f.read(7)==b'%(mark)s'
-  return(_h(p),os.stat(p)[6],_o)
- except OSError:return None
-try:
- with open('%(d)sactive') as f:_a=f.read().strip()
-except OSError:_a=None
-try:_um=os.uname().machine
-except Exception:_um=getattr(sys.implementation,'_machine','')
-try:_s=os.statvfs('/');_fs=(_s[0],_s[3],_s[2])
-except Exception:_fs=None
-_k=sys.modules.get('kernel')
-try:_k=_k.running_kernel() is not None
-except Exception:_k=False
-try:import deflate;_z=1
-except ImportError:_z=0
-_x=(_a or '').split()[:1]
-_w('%(d)sa','a','',_all or _x==['a'])
-_w('%(d)sb','b','',_all or _x==['b'])
-_a={'active':_a,'root':{'boot.py':_f('/boot.py'),'main.py':_f('/main.py')},'fs':_fs,
-'mpy':getattr(sys.implementation,'_mpy',None),'platform':sys.platform,'machine':_um,
-'hash':hashlib is not None,'kernel':_k,'deflate':_z}
-try:import json;print(json.dumps(_a))
-except Exception:print(repr(_a))
-for _n in ('_b','_m','_h','_w','_f','_a','_um','_s','_fs','_k','_x','_z','_all'):globals().pop(_n,None)
-del _n
-""" % {"hl": HASH_LEN, "d": SLOT_DIR, "mark": build_mod.ROOT_MARK}
+def scan_code(hash_idle=True):
+    """The read of the board (host_tools/agent/scan.py). hash_idle=False, the quick read:
+    only the running tree (and /boot.py, /main.py) is hashed, which is all a no-change
+    deploy needs; the idle tree is listed with '?' and hashed (hash_trees) only when
+    something is to be written into it."""
+    from host_tools import agent
 
-# The quick read hashes only the running tree (and /boot.py, /main.py): when nothing
-# changed, that is all the answer needs. The idle tree is listed with '?' for hashes,
-# and hashed (HASH_TREES_CODE) only when something is to be written into it.
-QUICK_SCAN_CODE = "_all = 0\n" + SCAN_CODE
-SCAN_CODE = "_all = 1\n" + SCAN_CODE
-
-VERIFY_PRELUDE = SCAN_CODE.split("def _w(")[0]
-
-# Hash whole trees (the _w walker of SCAN_CODE): "F tree hash size path" lines as the scan's.
-HASH_TREES_CODE = SCAN_CODE.split("def _f(")[0] + """\
-#TREES
-for _n in ('_b','_m','_h','_w','_all'):globals().pop(_n,None)
-del _n
-"""
+    return agent.call("scan", "scan(%r, %d, %r, %r)" % (SLOT_DIR, HASH_LEN, build_mod.ROOT_MARK.encode(),
+                                                        hash_idle))
 
 
 def board_name_from_info(platform, machine):
@@ -226,14 +165,14 @@ def _human(n):
 
 
 def parse_scan(out):
-    """SCAN_CODE's output -> the scan dict plan() takes.
+    """The scan's output (host_tools/agent/scan.py) -> the scan dict plan() takes.
 
     One line per entry of the two trees, printed as the board walks them (a stopped
     system may hold most of the heap: no big string is built on the board):
     `F tree hash size path`, `D tree path/`, `N tree` (no such tree); then
     the rest as a JSON object (a Python literal from a board without json). Trees become
     {path: (hash, size)} with None for dirs.
-    A hash of '?' was not computed (QUICK_SCAN_CODE: the idle tree); such trees are
+    A hash of '?' was not computed (the quick read: the idle tree); such trees are
     listed in scan["unhashed"] for hash_trees().
     """
     try:
@@ -279,8 +218,9 @@ def hash_trees(exec_code, scan):
     todo = scan.get("unhashed") or []
     if not todo:
         return scan
-    code = HASH_TREES_CODE.replace("#TREES", "\n".join("_w(%s, %s, '', 1)" % (_q(SLOT_DIR + t), _q(t)) for t in todo))
-    out = exec_code(code)
+    from host_tools import agent
+
+    out = exec_code(agent.call("scan", "hash_trees(%r, %r, %d)" % (SLOT_DIR, todo, HASH_LEN)))
     try:
         trees = _parse_tree_lines(out.decode().strip().splitlines())
     except (ValueError, IndexError, KeyError):
@@ -303,7 +243,7 @@ def _quick_scan(port):
     q = QuickRepl(port)
     try:
         q.enter_raw()
-        return q, parse_scan(q.exec(QUICK_SCAN_CODE, timeout=60))
+        return q, parse_scan(q.exec(scan_code(hash_idle=False), timeout=60))
     except (BoardExecError, BoardGone) as e:
         q.close()
         return None, None
@@ -353,7 +293,7 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
     """Deploy and return a summary dict. `_hook(stage, board)` lets tests interrupt at a stage.
 
     The board is read first, in one round trip (host_tools/quick_repl.py: Ctrl-C, raw
-    REPL, SCAN_CODE). Nothing to change: the stopped system is resumed as it was (or
+    REPL, the scan). Nothing to change: the stopped system is resumed as it was (or
     soft-reset when no kernel was running) and the deploy ends there. Otherwise the
     board is soft-reset into the raw REPL (a clean heap) through mpremote's transport
     and the plan is applied. With wait_s, a deploy that switched waits (up to wait_s)

@@ -8,8 +8,8 @@ import sys
 from host_tools import agent, transfer
 from host_tools import deploy as _deploy
 from host_tools.board_conn import BoardExecError, BoardGone, open_board
-from host_tools.deploy import (SCAN_CODE, SLOT_DIR, _build_and_plan, _check_space, _q, _summary,
-                               parse_scan)
+from host_tools.deploy import (SLOT_DIR, _build_and_plan, _check_space, _q, _summary, parse_scan,
+                               scan_code)
 from host_tools.errors import MpkError
 
 
@@ -63,7 +63,7 @@ def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=
         try:
             if planned is None:
                 try:
-                    out = b.exec(SCAN_CODE, timeout=60)
+                    out = b.exec(scan_code(), timeout=60)
                 except (BoardExecError, BoardGone) as e:
                     if isinstance(e, BoardExecError) and "MemoryError" not in e.output:
                         raise
@@ -71,7 +71,7 @@ def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=
                     # there may be no room even to compile the scan: read the board again
                     # after a soft reset frees it. A board that is really gone fails here too.
                     b.enter_raw(soft_reset=True)
-                    out = b.exec(SCAN_CODE, timeout=60)
+                    out = b.exec(scan_code(), timeout=60)
                 scan = parse_scan(out)
                 name, manifest, p = _build_and_plan(scan, board_name, root, log)
                 summary = _summary(b.port, name, manifest, p)

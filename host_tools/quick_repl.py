@@ -1,7 +1,7 @@
 """The first round trip of `mpk deploy`, on mpremote's SerialTransport, made cheap.
 
 Every deploy starts the same way: stop the board (Ctrl-C), enter the raw REPL, run one
-script that reads the board (deploy.SCAN_CODE). When nothing changed, that is also the
+script that reads the board (host_tools/agent/scan.py). When nothing changed, that is also the
 last thing it does before letting the system run again, so this path sets the speed of
 a no-change deploy. It uses mpremote's own SerialTransport (its raw REPL and raw-paste
 code), opened as everywhere else (board_conn.open_transport, which skips mpremote's

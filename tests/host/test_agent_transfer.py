@@ -83,3 +83,29 @@ def test_agent_source_leaves_out_comment_lines_only():
     text = agent.source("receive")
     assert "def receive(" in text and not any(l.lstrip().startswith("#") for l in text.splitlines())
     assert len(text) < len(open(agent.path("receive")).read())
+
+
+def test_scan_agent_reads_both_trees_as_deploy_parses_them(tmp_path):
+    from host_tools import deploy as D
+
+    slots = tmp_path / "mpk"
+    (slots / "a" / "servers").mkdir(parents=True)
+    (slots / "a" / "boot.mpy").write_bytes(b"M\x06boot")
+    (slots / "a" / "servers" / "gpio.mpy").write_bytes(b"M\x06gpio" * 100)
+    (slots / "active").write_text("a")
+    expr = "scan(%r, 20, b'# mpk: ', False)" % (str(slots) + "/")
+    p = _run(tmp_path, agent.call("scan", expr) + "print(sorted(k for k in globals() if k.startswith('_w')))\n")
+    assert p.returncode == 0, p.stdout.decode() + p.stderr.decode()
+    lines = p.stdout.decode().splitlines()
+    assert lines[-1] == "[]"                                   # the namespace is left as it was
+    scan = D.parse_scan("\n".join(lines[:-1]).encode())
+    assert scan["active"] == "a" and scan["b"] is None and scan["hash"] is True
+    assert scan["a"]["servers/"] is None
+    assert scan["a"]["servers/gpio.mpy"] == (hashlib.sha256(b"M\x06gpio" * 100).hexdigest()[:20], 600)
+    # the idle tree, when there is one, is hashed on request only
+    (slots / "b").mkdir()
+    (slots / "b" / "x.mpy").write_bytes(b"x")
+    p = _run(tmp_path, agent.call("scan", expr))
+    assert D.parse_scan(p.stdout)["b"]["x.mpy"] == ("?", 1)
+    p = _run(tmp_path, agent.call("scan", "hash_trees(%r, ['b'], 8)" % (str(slots) + "/")))
+    assert p.stdout.decode().split() == ["F", "b", hashlib.sha256(b"x").hexdigest()[:8], "1", "x.mpy"]

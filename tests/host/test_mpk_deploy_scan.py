@@ -51,7 +51,7 @@ def test_quick_scan_hashes_the_running_tree_only(virtual_board, tmp_path):
     virtual_board.wait_output(b"FIRMWARE 2")
     with QuickRepl(virtual_board.port) as q:
         q.enter_raw()
-        scan = D.parse_scan(q.exec(D.QUICK_SCAN_CODE, timeout=60))
+        scan = D.parse_scan(q.exec(D.scan_code(hash_idle=False), timeout=60))
         assert scan["active"].split()[0] == "b" and scan["unhashed"] == ["a"]
         assert all(v[0] == "?" for v in scan["a"].values() if v is not None)
         assert all(len(v[0]) == D.HASH_LEN for v in scan["b"].values() if v is not None)
@@ -59,7 +59,7 @@ def test_quick_scan_hashes_the_running_tree_only(virtual_board, tmp_path):
         assert "unhashed" not in scan
         assert all(len(v[0]) == D.HASH_LEN for v in scan["a"].values() if v is not None)
         # The same answer as the full read.
-        full = D.parse_scan(q.exec(D.SCAN_CODE, timeout=60))
+        full = D.parse_scan(q.exec(D.scan_code(), timeout=60))
         assert full["a"] == scan["a"] and full["b"] == scan["b"]
         left = q.exec("print([n for n in ('_b', '_m', '_h', '_w', '_all', '_x') if n in globals()])")
         assert left.decode().strip() == "[]"
