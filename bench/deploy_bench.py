@@ -8,8 +8,9 @@ Measured in one run, each command timed as a user runs it (a fresh process):
 
 Both copy the same tree: what `mpk build` makes (the compiled kernel/ servers/ boards/
 firmware/ plus boot.py and main.py). Goals: a no-change redeploy at least 5x faster than
-mpremote's repeat copy and under 1.5 s; a one-file redeploy under 2 s; the first deploy no
-slower than mpremote's first copy.
+mpremote's repeat copy and under 1.5 s; a one-file redeploy under 2 s; the first deploy at
+least 3x faster than mpremote's first copy (host_tools/transfer.py: frames streamed to a
+receiver on the board, against mpremote's one exec per 256-byte chunk).
 
     python -m bench.deploy_bench          # prints the table; rows() returns the results
 """
@@ -58,7 +59,9 @@ def _touch_one(project):
     for d in ("kernel", "servers", "boards", "hal", "firmware"):
         for f in sorted((project / d).rglob("*.py")):
             if f.name != "boot.py":
-                f.write_text(f.read_text() + "\n# bench: changed\n")
+                # a change the compiled file shows (a comment would leave the .mpy as it was)
+                n = f.read_text().count("BENCH_CHANGED") + 1
+                f.write_text(f.read_text() + "\nBENCH_CHANGED_%d = %d\n" % (n, n))
                 return f.relative_to(project).as_posix()
     raise RuntimeError("no source file to change")
 
@@ -144,7 +147,8 @@ def scenario(project, work, label, make_board=_virtual_board, after_mpk=None, af
     ratios = [r / n for r, n in zip(repeat, noop)]
     return [
         {"name": "[%s] mpk deploy: first" % tag, "seconds": first,
-         "goal": "<= mpremote first copy (%.2f s)" % mp_first, "ok": first <= mp_first},
+         "goal": ">= 3x faster than mpremote first copy (%.2f s): %.1fx" % (mp_first, mp_first / first),
+         "ok": mp_first >= 3 * first},
         {"name": "[%s] mpk deploy: nothing changed" % tag, "seconds": min(noop),
          "goal": "< 1.5 s and >= 5x faster than mpremote repeat: %.1fx (%s)" % (
              min(repeat) / min(noop), _spread(ratios, "%.1fx")),

@@ -317,19 +317,10 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
                     if scan.get("unhashed"):
                         # Something is to be written: the idle tree's hashes say what is
                         # there already (skipped) and what the running tree has (copied).
-                        try:
-                            hash_trees(lambda code: q.exec(code, timeout=60), scan)
-                        except BoardExecError:
-                            # No heap left in the stopped system: read the board again
-                            # after the soft reset of the slower path.
-                            planned = None
-                            raise _Reread()
-                        p = plan(manifest, scan)
-                        planned = name, manifest, p
-                        summary = _summary(port, name, manifest, p)
-                    _check_space(p)
-            except _Reread:
-                pass
+                        # They are read after the soft reset that writing needs anyway.
+                        planned = name, manifest, None, scan
+                    else:
+                        _check_space(p)
             except BoardGone as e:
                 raise MpkError("%s; nothing was written: the board still boots its previous firmware" % e) from None
             except BaseException:
@@ -347,10 +338,6 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
     if log:
         log(format_summary(summary))
     return summary
-
-
-class _Reread(Exception):
-    pass
 
 
 def _summary(port, name, manifest, p):

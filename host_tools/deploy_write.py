@@ -9,7 +9,7 @@ from host_tools import agent, transfer
 from host_tools import deploy as _deploy
 from host_tools.board_conn import BoardExecError, BoardGone, open_board
 from host_tools.deploy import (SLOT_DIR, _build_and_plan, _check_space, _q, _summary, parse_scan,
-                               scan_code)
+                               plan, scan_code)
 from host_tools.errors import MpkError
 
 
@@ -56,8 +56,11 @@ def _copy_files(board, pairs):
 def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=None, wait_s=0):
     """The deploy through mpremote's transport: soft reset, write, verify, switch.
 
-    `planned`: (board name, manifest, plan) from the quick read (None: read the board
-    here, after a soft reset when a stopped system left no heap for the scan).
+    `planned`: (board name, manifest, plan) from the quick read, or (board name,
+    manifest, None, scan) when the quick read left the idle tree unhashed: it is hashed
+    here, after the soft reset, in a clean heap (on a Pico with its system stopped it
+    takes half as long again). None: read the board here, after a soft reset when a
+    stopped system left no heap for the scan.
     """
     with open_board(port, raw=True, soft_reset=planned is not None) as b:
         try:
@@ -83,7 +86,11 @@ def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=
             else:
                 # Read already; the board was left stopped in the raw REPL and has just
                 # been soft-reset into it again (a clean heap for the transfer).
-                name, manifest, p = planned
+                name, manifest, p = planned[:3]
+                if p is None:
+                    scan = _deploy.hash_trees(lambda code: b.exec(code, timeout=60), planned[3])
+                    p = plan(manifest, scan)
+                    _check_space(p)
                 summary = _summary(b.port, name, manifest, p)
             hook("planned", b)
             _apply(b, manifest, p, progress, hook, summary["kept"])
