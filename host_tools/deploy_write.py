@@ -8,7 +8,7 @@ import sys
 from host_tools import agent, transfer
 from host_tools import deploy as _deploy
 from host_tools.board_conn import BoardExecError, BoardGone, open_board
-from host_tools.deploy import (SLOT_DIR, _build_and_plan, _check_space, _q, _summary, parse_scan,
+from host_tools.deploy import (SLOT_DIR, _build_and_plan, _check_space, _summary, parse_scan,
                                plan, scan_code)
 from host_tools.errors import MpkError
 
@@ -48,7 +48,7 @@ def _copy_files(board, pairs):
     sums = []
     for i in range(0, len(pairs), 40):
         part = pairs[i:i + 40]
-        out = board.exec(agent.source("copy") + "copy(%r, %d)\n" % (part, _deploy.HASH_LEN), timeout=60)
+        out = board.exec(agent.call("copy", "copy(%r, %d)" % (part, _deploy.HASH_LEN)), timeout=60)
         sums += [None if h == "-" else h for h in out.decode().split()]
     return sums
 
@@ -132,17 +132,8 @@ def _apply(b, manifest, p, progress, hook, kept=None):
     root_dir = manifest["dir"] + "/root/"
     if p["switch"]:
         # 1. the idle tree is incomplete from now on; clear what is stale; make dirs.
-        lines = ["import os"]
-        lines.append("try:\n os.mkdir('/mpk')\nexcept OSError:\n pass")
-        if not p.get("target_exists", True):
-            lines.append("try:\n os.mkdir(%s)\nexcept OSError:\n pass" % _q(t[:-1]))
-        for r in p["remove"]:
-            lines.append("os.remove(%s)" % _q(t + r))
-        for d in p["rmdirs"]:
-            lines.append("try:\n os.rmdir(%s)\nexcept OSError:\n pass" % _q(t + d[:-1]))
-        for d in p["mkdirs"]:
-            lines.append("os.mkdir(%s)" % _q(t + d[:-1]))
-        b.exec("\n".join(lines), timeout=30)
+        b.exec(agent.call("files", "prepare(%r, %r, %r, %r)" % (
+            t, p["remove"], [d[:-1] for d in p["rmdirs"]], [d[:-1] for d in p["mkdirs"]])), timeout=30)
         # 2. copies on the board from the running tree.
         sums = dict(zip(p["copy"], _copy_files(b, [(src + f, t + f) for f in p["copy"]])))
         hook("copied", b)
@@ -159,31 +150,15 @@ def _apply(b, manifest, p, progress, hook, kept=None):
             if bad:
                 raise MpkError("verification failed on the board for %s; the board still boots its "
                                "previous firmware: run `mpk deploy` again" % bad[0])
-            b.exec("with open(%s, 'w') as f:\n f.write(%s)" % (_q(t + ".built"), _q(manifest["build_id"])))
+            b.exec(agent.call("files", "write(%r, %r)" % (t + ".built", manifest["build_id"])))
             # 5. root files (atomic: tmp then rename), then the switch.
             _send_root(b, p, root_dir, bar, kept)
         finally:
             bar.close()
         hook("switch", b)
-        b.exec(
-            "import os\nwith open('/mpk/active.new', 'w') as f:\n f.write(%s)\n"
-            "try:\n os.rename('/mpk/active.new', '/mpk/active')\n"
-            "except OSError:\n os.remove('/mpk/active')\n os.rename('/mpk/active.new', '/mpk/active')"
-            % _q(p["target"] + " 0"))
+        b.exec(agent.call("files", "write_replace(%r, %r)" % (SLOT_DIR + "active", p["target"] + " 0")))
     else:
         _send_root(b, p, root_dir, _Progress(0, False), kept)
-
-
-KEEP_CODE = """\
-import os
-def _k(p):
- n=p+'.orig';i=0
- while 1:
-  try:os.stat(n)
-  except OSError:break
-  i+=1;n=p+'.orig.%d'%i
- os.rename(p,n);print(n)
-"""
 
 
 def _send_root(b, p, root_dir, bar, kept=None):
@@ -196,10 +171,7 @@ def _send_root(b, p, root_dir, bar, kept=None):
                        "firmware: run `mpk deploy` again" % bad[0])
     if p.get("keep"):
         # The user's own /boot.py or /main.py: renamed aside (never over another), then ours goes in.
-        out = b.exec(KEEP_CODE + "\n".join("_k(%s)" % _q("/" + f) for f in p["keep"])).decode().split()
+        out = b.exec(agent.call("files", "keep_aside(%r)" % (["/" + f for f in p["keep"]],))).decode().split()
         if kept is not None:
             kept.update(zip(p["keep"], out))
-    b.exec("import os\n" + "\n".join(
-        "try:\n os.rename(%s, %s)\nexcept OSError:\n os.remove(%s)\n os.rename(%s, %s)"
-        % (_q("/" + f + ".new"), _q("/" + f), _q("/" + f), _q("/" + f + ".new"), _q("/" + f))
-        for f in p["root_send"]))
+    b.exec(agent.call("files", "replace(%r)" % ([("/" + f + ".new", "/" + f) for f in p["root_send"]],)))

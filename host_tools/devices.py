@@ -87,26 +87,17 @@ def candidate_ports(comports=None):
     return [d["port"] for d in discover(comports)]
 
 
-PROBE_CODE = """\
-import sys, os
-try:
- u = os.uname(); u = (u.sysname, u.release, u.machine)
-except Exception:
- u = None
-try:
- s = os.statvfs('/'); fr = s[0] * s[3]; tot = s[0] * s[2]
-except Exception:
- fr = tot = None
-print(repr((sys.implementation.name, tuple(sys.implementation.version)[:3], getattr(sys.implementation, '_mpy', None), sys.platform, u, fr, tot, getattr(sys.implementation, '_machine', None))))
-"""
 
 from host_tools.mpy_arch import MPY_ARCHS, decode_mpy  # noqa: E402,F401 (re-exported)
 
 
 def board_info(board):
     """Ask a board (in the raw REPL) what it is."""
-    name, version, sys_mpy, platform, uname, free, total, machine = board.eval_code(PROBE_CODE) \
-        if hasattr(board, "eval_code") else _eval(board, PROBE_CODE)
+    from host_tools import agent
+
+    code = agent.call("probe", "info()")
+    name, version, sys_mpy, platform, uname, free, total, machine = board.eval_code(code) \
+        if hasattr(board, "eval_code") else _eval(board, code)
     mpy_ver, mpy_sub, arch = decode_mpy(sys_mpy)
     return {
         "implementation": name,

@@ -69,7 +69,7 @@ def send_files(board, items, progress=None, deflate=False, timeout=60, hash_len=
         while sent:
             _acked(port, sent, progress, block=True)
 
-    out = board.stream_exec(agent.source("receive") + "receive(%d)\n" % hash_len, talk, timeout=timeout)
+    out = board.stream_exec(agent.call("receive", "receive(%d)" % hash_len), talk, timeout=timeout)
     sums = [ln.strip() for ln in out.decode().splitlines() if ln.strip()]
     if len(sums) != len(items):
         raise MpkError("the board reported %d files written of %d" % (len(sums), len(items)))

@@ -33,7 +33,7 @@ def _hash(path, hash_len):
 
 def _walk(d, tree, rel, hashed, hash_len):
     try:
-        entries = os.ilistdir(d)
+        entries = os.ilistdir(d)  # type: ignore[attr-defined]
     except OSError:
         print("N", tree)
         return
@@ -83,7 +83,7 @@ def scan(slot_dir, hash_len, mark, hash_idle):
         fs = None
     k = sys.modules.get("kernel")
     try:
-        running = k.running_kernel() is not None
+        running = k is not None and k.running_kernel() is not None
     except Exception:
         running = False
     try:

@@ -7,6 +7,7 @@ import time
 import serial
 from mpremote.transport import stdout_write_bytes
 
+from host_tools import agent
 from host_tools.board_conn import BoardExecError, add_port_argument, connect, open_board, select_port
 from host_tools.errors import MpkError
 
@@ -117,27 +118,10 @@ def cmd_reset(args):
     return 0
 
 
-LS_CODE = """\
-import os
-def _l(d, r):
- for e in sorted(os.ilistdir(d)):
-  p = (d.rstrip('/') + '/' + e[0])
-  dr = e[1] & 0x4000
-  print(repr((p, bool(dr), 0 if dr else os.stat(p)[6])))
-  if dr and r:
-   _l(p, r)
-_s = os.stat(%(p)r)
-if _s[0] & 0x4000:
- _l(%(p)r, %(r)s)
-else:
- print(repr((%(p)r, False, _s[6])))
-"""
-
-
 def cmd_ls(args):
     with open_board(args.port) as b:
         try:
-            out = b.exec(LS_CODE % {"p": args.path, "r": args.recursive})
+            out = b.exec(agent.call("files", "ls(%r, %r)" % (args.path, bool(args.recursive))))
         except BoardExecError as e:
             raise _fs_error(e, args.path) from None
     for line in out.decode().splitlines():
@@ -180,27 +164,13 @@ class _Errno:
         return os.strerror(self.errno) if self.errno else "error"
 
 
-RM_CODE = """\
-import os
-def _rm(p, r):
- if os.stat(p)[0] & 0x4000:
-  if not r:
-   raise OSError(21)
-  for e in os.ilistdir(p):
-   _rm(p.rstrip('/') + '/' + e[0], r)
-  os.rmdir(p)
- else:
-  os.remove(p)
-"""
-
-
 def cmd_rm(args):
     with open_board(args.port) as b:
         for path in args.paths:
             if path.rstrip("/") in ("", "."):
                 raise MpkError("refusing to remove the whole filesystem")
             try:
-                b.exec(RM_CODE + "_rm(%r, %s)" % (path, bool(args.recursive)), timeout=60)
+                b.exec(agent.call("files", "rm(%r, %r)" % (path, bool(args.recursive))), timeout=60)
             except BoardExecError as e:
                 raise _fs_error(e, path) from None
     return 0

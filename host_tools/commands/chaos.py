@@ -12,6 +12,7 @@ import json
 import os
 import sys
 
+from host_tools import agent, transfer
 from host_tools.board_conn import add_port_argument, open_board, BoardExecError
 from host_tools.errors import MpkError
 
@@ -28,30 +29,6 @@ def register(sub):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", action="store_true", help="the result as JSON")
     p.set_defaults(func=cmd_chaos)
-
-
-RUN = """\
-import sys
-if '/' not in sys.path:
-    sys.path.append('/')
-from chaos import campaign
-campaign.main(['campaign', %(seed)d, %(faults)d, %(seconds)d, '-', %(root)r, '-', 'board'])
-"""
-
-CLEAN = """\
-import os
-def _rm(p):
-    try:
-        if os.stat(p)[0] & 0x4000:
-            for n in os.listdir(p):
-                _rm(p + '/' + n)
-            os.rmdir(p)
-        else:
-            os.remove(p)
-    except OSError:
-        pass
-_rm(%r)
-"""
 
 
 def _run_module():
@@ -86,14 +63,10 @@ def cmd_chaos(args):
 
     with open_board(args.port, raw=True, soft_reset=True) as b:
         try:
-            b.exec("import os\ntry:\n os.mkdir(%r)\nexcept OSError:\n pass" % DIR)
-            for name in FILES:
-                with open(os.path.join(ROOT, "chaos", name), "rb") as f:
-                    b.t.fs_writefile(DIR + "/" + name, f.read())
-            for d in ("", "/data", "/log"):
-                b.exec("import os\ntry:\n os.mkdir(%r)\nexcept OSError:\n pass" % (DIR + "-files" + d))
-            code = RUN % {"seed": args.seed, "faults": args.faults, "seconds": args.seconds,
-                          "root": DIR + "-files"}
+            b.exec(agent.call("files", "mkdirs(%r)" % ([DIR] + [DIR + "-files" + d for d in ("", "/data", "/log")],)))
+            transfer.send_files(b, [(os.path.join(ROOT, "chaos", name), DIR + "/" + name) for name in FILES])
+            code = agent.call("chaos_run", "run_campaign(%d, %d, %d, %r)" % (
+                args.seed, args.faults, args.seconds, DIR + "-files"))
             try:
                 b.exec(code, timeout=args.seconds + 120, data_consumer=consume)
             except BoardExecError as e:
@@ -101,7 +74,7 @@ def cmd_chaos(args):
         finally:
             try:
                 b.enter_raw(soft_reset=True)    # a clean heap: the campaign's system let go
-                b.exec(CLEAN % DIR + "\n_rm(%r)\n" % (DIR + "-files"), timeout=60)
+                b.exec(agent.call("files", "rm_quietly(%r)" % ([DIR, DIR + "-files"],)), timeout=60)
             finally:
                 b.soft_reset()                  # the firmware starts again
     if not result:

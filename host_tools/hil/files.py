@@ -12,30 +12,12 @@ import hashlib
 import os
 import subprocess
 
+from host_tools import agent
 from host_tools.build import PROJECT_ROOT, mpy_cross_path
 
 BOARD_DIR = "/hiltests"
 CHUNK = 2048            # raw bytes per write: the board compiles every exec in a small heap
 
-SCAN = """\
-import os
-try:
- import hashlib, binascii
-except ImportError:
- hashlib = None
-def _h(p):
- if hashlib is None:
-  return None
- h = hashlib.sha256()
- with open(p, 'rb') as f:
-  h.update(f.read())
- return binascii.hexlify(h.digest()).decode()
-try:
- _l = [e[0] for e in os.ilistdir(%(d)r) if not e[1] & 0x4000]
-except OSError:
- _l = None
-print(repr(None if _l is None else dict((n, _h(%(d)r + '/' + n)) for n in _l)))
-""" % {"d": BOARD_DIR}
 
 
 def compile_dir(src_dir, out_dir, extra=()):
@@ -76,13 +58,13 @@ def sync(board, files):
     board: a HilBoard (exec). Returns the number of files sent."""
     import ast
 
-    have = ast.literal_eval(board.exec(SCAN, timeout=30).strip())
+    have = ast.literal_eval(board.exec(agent.call("hil", "hashes(%r)" % BOARD_DIR), timeout=30).strip())
     if have is None:
-        board.exec("import os\nos.mkdir(%r)" % BOARD_DIR)
+        board.exec(agent.call("files", "mkdirs([%r])" % BOARD_DIR))
         have = {}
     stale = [n for n in have if n not in files]
     if stale:
-        board.exec("import os\n" + "\n".join("os.remove(%r)" % (BOARD_DIR + "/" + n) for n in stale))
+        board.exec(agent.call("files", "rm_quietly(%r)" % ([BOARD_DIR + "/" + n for n in stale],)))
     sent = 0
     for name, (path, digest) in sorted(files.items()):
         if have.get(name) == digest:
@@ -93,8 +75,7 @@ def sync(board, files):
         board.exec("from binascii import a2b_base64 as _d\nf = open(%r, 'wb')" % (target + ".new"))
         for i in range(0, len(data), CHUNK):
             board.exec("f.write(_d(%r))" % base64.b64encode(data[i:i + CHUNK]).decode())
-        board.exec("f.close()\nimport os\ntry:\n os.rename(%r, %r)\nexcept OSError:\n os.remove(%r)\n os.rename(%r, %r)"
-                   % (target + ".new", target, target, target + ".new", target))
+        board.exec("f.close()\n" + agent.call("files", "replace([(%r, %r)])" % (target + ".new", target)))
         sent += 1
     return sent
 

@@ -40,69 +40,11 @@ from mpremote.transport import TransportError
 
 from host_tools.build import PROJECT_ROOT
 from host_tools.errors import MpkError
+from host_tools import agent
 from host_tools.hil import collect, files
 
 HIL_DIR = os.path.join(str(PROJECT_ROOT), "tests", "hil")
 SERIAL_ERRORS = (serial.SerialException, OSError, TransportError, ValueError, TypeError)
-
-RUN = """\
-import sys
-if %(dir)r not in sys.path:
-    sys.path.append(%(dir)r)
-try:
-    import boards
-    import hal
-    hal.wdt_keep(boards.current())      # a watchdog left running by the firmware stays fed
-except Exception:
-    pass
-try:
-    import %(mod)s as _m
-    _m.%(name)s()
-except BaseException:
-    try:
-        _h = sys.modules.get('hil')
-        _k = _h and _h.kernel()
-        if _k is not None:
-            from servers.lib.inspect_format import trace_line as _tl, trace_record as _tr
-            print('\\x1ehil-trace')
-            for _e in _k.named_trace(12):
-                print(_tl(_tr(_e)))
-            for _f in _k.faults()[-3:]:
-                print('fault: %%s %%s %%s' %% (_f['name'], _f['type'], _f['text']))
-    except Exception:
-        pass
-    raise
-print('\\x1ehil-ok')
-"""
-
-PROBE = """\
-import os, sys
-u = os.uname()
-try:
-    import simboard
-    s = simboard.NAME
-except ImportError:
-    s = None
-def _e(p):
-    try:
-        os.stat(p)
-        return True
-    except OSError:
-        return False
-print(repr((u[0], u[4], s, _e('/main.py'), _e('/main.py.hil-off'), _e('/mpk/active'))))
-"""
-
-# An older runner set /main.py aside as /main.py.hil-off and a killed run could leave it
-# so: put it back; with both there, keep both (a user's file is never deleted).
-REPAIR = """\
-import os
-try:
-    os.stat('/main.py')
-    print('both')
-except OSError:
-    os.rename('/main.py.hil-off', '/main.py')
-    print('restored')
-"""
 
 
 class BoardGone(MpkError):
@@ -243,7 +185,7 @@ class HilBoard:
             active = True
         self.has_firmware = bool(active)
         if had_off:
-            what = self._exec(REPAIR, 10).strip()
+            what = self._exec(agent.call("hil", "repair()"), 10).strip()
             self.log("board %s: %s" % (self.label, "put /main.py back from /main.py.hil-off, left by an "
                      "earlier run" if what == "restored" else "/main.py.hil-off left by an earlier run is "
                      "kept beside /main.py: compare them and remove the one you do not want"))
@@ -387,7 +329,7 @@ class HilBoard:
         return ast.literal_eval(self.exec("print(repr(%s))" % expr, timeout).strip())
 
     def _probe(self):
-        return ast.literal_eval(self._exec(PROBE, 10).strip())
+        return ast.literal_eval(self._exec(agent.call("probe", "hil_info()"), 10).strip())
 
     # --- resets --------------------------------------------------------------------------
     def soft_reset(self):
@@ -465,7 +407,7 @@ class HilBoard:
         self.check()
         self.soft_reset()
         t0 = time.monotonic()
-        code = RUN % {"dir": files.BOARD_DIR, "mod": module, "name": name}
+        code = agent.call("hil_run", "run_test(%r, %r, %r)" % (files.BOARD_DIR, module, name))
         try:
             out, err = self._exec_raw(code, timeout)
         except TimeoutError as e:
@@ -501,16 +443,6 @@ class Board(HilBoard):
         self.give_back = False     # a throwaway board: no need to start its firmware
         super().close()
 
-
-BOOT = """\
-import sys
-if %(dir)r not in sys.path:
-    sys.path.append(%(dir)r)
-from firmware import main as _fw, system as _sy, image as _im
-_k = _fw.build(_im.without(_sy.IMAGE, %(drop)r), reset=lambda why: print('hil: the supervisor asked for a board reset:', why))
-print('\\x1ehil-system-up')
-_fw.run(_k)
-"""
 
 
 class BoardServerError(MpkError):
@@ -550,7 +482,7 @@ class KernelSystem:
         b.check()
         self.scanner = cp.ReplyScanner()
         try:
-            b.t.exec_raw_no_follow(BOOT % {"dir": files.BOARD_DIR, "drop": self.drop})
+            b.t.exec_raw_no_follow(agent.call("hil", "boot_system(%r, %r)" % (files.BOARD_DIR, self.drop)))
             got = bytearray()
             out = b._read_until(b"\x1ehil-system-up", timeout, got)
         except SERIAL_ERRORS as e:

@@ -11,16 +11,22 @@ board, and nothing else:
 """
 import contextlib
 
-from host_tools import deploy_write
+from host_tools import agent, deploy_write
 
-_SWITCH_MARK = "os.rename('/mpk/active.new', '/mpk/active')"
+# What the real deploy sends (host_tools/agent/files.py, called from deploy_write._apply)
+_SWITCH_MARK = "write_replace('/mpk/active', "
+_PREPARE_MARK = "prepare('/mpk/"
+
+
+def _files(expr):
+    return agent.call("files", expr)
 
 
 def _built_first(code, manifest, p):
-    built = "with open(%r, 'w') as f:\n f.write(%r)" % ("/mpk/%s/.built" % p["target"], manifest["build_id"])
+    built = _files("write(%r, %r)" % ("/mpk/%s/.built" % p["target"], manifest["build_id"]))
     if code == built:
         return []  # written first already
-    if "os.mkdir('/mpk')" in code:
+    if _PREPARE_MARK in code:
         return [code, built]
     return [code]
 
@@ -28,17 +34,15 @@ def _built_first(code, manifest, p):
 def _switch_first(code, manifest, p):
     if _SWITCH_MARK in code:
         return []  # made first already
-    if "os.mkdir('/mpk')" in code:
-        switch = ("import os\nwith open('/mpk/active.new', 'w') as f:\n f.write(%r)\n"
-                  "os.rename('/mpk/active.new', '/mpk/active')" % (p["target"] + " 0"))
-        return [code, switch]
+    if _PREPARE_MARK in code:
+        return [code, _files("write_replace('/mpk/active', %r)" % (p["target"] + " 0"))]
     return [code]
 
 
-def _switch(new_code):
+def _switch(expr):
     def rewrite(code, manifest, p):
         if _SWITCH_MARK in code:
-            return [new_code % (p["target"] + " 0")]
+            return [_files(expr % (p["target"] + " 0"))]
         return [code]
     return rewrite
 
@@ -46,9 +50,8 @@ def _switch(new_code):
 VARIANTS = {
     "built_first": _built_first,
     "switch_first": _switch_first,
-    "remove_active_first": _switch(
-        "import os\nos.remove('/mpk/active')\nwith open('/mpk/active', 'w') as f:\n f.write(%r)"),
-    "active_in_place": _switch("with open('/mpk/active', 'w') as f:\n f.write(%r)"),
+    "remove_active_first": _switch("rm('/mpk/active', False)\nwrite('/mpk/active', %r)"),
+    "active_in_place": _switch("write('/mpk/active', %r)"),
 }
 
 
