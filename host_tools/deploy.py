@@ -24,17 +24,21 @@ from host_tools.errors import MpkError
 
 SLOT_DIR = "/mpk/"
 HASH_LEN = 20  # hex chars of sha256 compared (80 bits)
+# A complete tree's marks (host_tools/agent/seal.py): .built (its build id, what boot.py
+# looks for) and .sums (its files' hashes and sizes, so the next read need not hash them).
+MARKS = (".built", ".sums")
 MARGIN_BLOCKS = 4
 
-def scan_code(hash_idle=True):
+def scan_code(hash_idle=True, trust=True):
     """The read of the board (host_tools/agent/scan.py). hash_idle=False, the quick read:
     only the running tree (and /boot.py, /main.py) is hashed, which is all a no-change
     deploy needs; the idle tree is listed with '?' and hashed (hash_trees) only when
-    something is to be written into it."""
+    something is to be written into it. trust=False (mpk deploy --verify): every file is
+    hashed, whatever the trees' .sums say."""
     from host_tools import agent
 
-    return agent.call("scan", "scan(%r, %d, %r, %r)" % (SLOT_DIR, HASH_LEN, build_mod.ROOT_MARK.encode(),
-                                                        hash_idle))
+    return agent.call("scan", "scan(%r, %d, %r, %r, %r)" % (
+        SLOT_DIR, HASH_LEN, build_mod.ROOT_MARK.encode(), hash_idle, trust))
 
 
 def board_name_from_info(platform, machine):
@@ -84,7 +88,7 @@ def plan(manifest, scan):
     keep = [p for p in root_send if board_root.get(p) and not (len(board_root[p]) > 2 and board_root[p][2])]
 
     def tree_files(t):
-        return {p: v[0] for p, v in trees[t].items() if v is not None and p != ".built"}
+        return {p: v[0] for p, v in trees[t].items() if v is not None and p not in MARKS}
 
     def matches(t):
         return tree_files(t) == want and ".built" in trees[t]
@@ -126,8 +130,8 @@ def plan(manifest, scan):
             else:
                 result["send"].append(p)
         result["remove"] = sorted(p for p in tfiles if p not in want)
-        if ".built" in trees[target]:
-            result["remove"].insert(0, ".built")
+        # the tree is no longer whole from its first change on: its marks go first
+        result["remove"] = [m for m in MARKS if m in trees[target]] + result["remove"]
         need_dirs = set()
         for p in want:
             parts = p.split("/")[:-1]
@@ -213,14 +217,14 @@ def _parse_tree_lines(lines):
     return trees
 
 
-def hash_trees(exec_code, scan):
+def hash_trees(exec_code, scan, trust=True):
     """Fill in the hashes the quick read left out ('?': the idle tree), in one exec."""
     todo = scan.get("unhashed") or []
     if not todo:
         return scan
     from host_tools import agent
 
-    out = exec_code(agent.call("scan", "hash_trees(%r, %r, %d)" % (SLOT_DIR, todo, HASH_LEN)))
+    out = exec_code(agent.call("scan", "hash_trees(%r, %r, %d, %r)" % (SLOT_DIR, todo, HASH_LEN, trust)))
     try:
         trees = _parse_tree_lines(out.decode().strip().splitlines())
     except (ValueError, IndexError, KeyError):
@@ -231,7 +235,7 @@ def hash_trees(exec_code, scan):
     return scan
 
 
-def _quick_scan(port):
+def _quick_scan(port, trust=True):
     """Stop the board and read it in one round trip over the light client.
 
     Returns (open QuickRepl in the raw REPL, scan), or (None, None) when the slower,
@@ -243,7 +247,7 @@ def _quick_scan(port):
     q = QuickRepl(port)
     try:
         q.enter_raw()
-        return q, parse_scan(q.exec(scan_code(hash_idle=False), timeout=60))
+        return q, parse_scan(q.exec(scan_code(hash_idle=False, trust=trust), timeout=60))
     except (BoardExecError, BoardGone) as e:
         q.close()
         return None, None
@@ -289,7 +293,7 @@ def _build_and_plan(scan, board_name, root, log):
 
 
 def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, progress=True,
-           reset=True, discover=None, _hook=None, wait_s=0):
+           reset=True, discover=None, _hook=None, wait_s=0, verify=False):
     """Deploy and return a summary dict. `_hook(stage, board)` lets tests interrupt at a stage.
 
     The board is read first, in one round trip (host_tools/quick_repl.py: Ctrl-C, raw
@@ -297,14 +301,15 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
     soft-reset when no kernel was running) and the deploy ends there. Otherwise the
     board is soft-reset into the raw REPL (a clean heap) through mpremote's transport
     and the plan is applied. With wait_s, a deploy that switched waits (up to wait_s)
-    until the new firmware is up and raises MpkError if boot.py rolled it back.
+    until the new firmware is up and raises MpkError if boot.py rolled it back. verify:
+    hash every file on the board, not trusting the hashes a completed tree keeps (.sums).
     """
     t0 = time.monotonic()
     hook = _hook or (lambda stage, board: None)
     note = log or (lambda *a: None)
     port = select_port(port, discover)
     summary, planned = {}, None
-    q, scan = _quick_scan(port)
+    q, scan = _quick_scan(port, trust=not verify)
     if q is not None:
         with q:
             try:
@@ -333,7 +338,8 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
     if not summary.get("up_to_date"):
         from host_tools.deploy_write import _deploy_changes
 
-        summary = _deploy_changes(port, board_name, root, note, progress, reset, hook, planned, wait_s)
+        summary = _deploy_changes(port, board_name, root, note, progress, reset, hook, planned, wait_s,
+                                  trust=not verify)
     summary["seconds"] = time.monotonic() - t0 - summary.get("up_s", 0)
     if log:
         log(format_summary(summary))
@@ -344,7 +350,7 @@ def _summary(port, name, manifest, p):
     return {
         "port": port, "board": name, "build_id": manifest["build_id"], "tree": p["target"],
         "sent": len(p["send"]) + len(p["root_send"]), "copied": len(p["copy"]),
-        "skipped": len(p["skip"]), "removed": len([r for r in p["remove"] if r != ".built"]),
+        "skipped": len(p["skip"]), "removed": len([r for r in p["remove"] if r not in MARKS]),
         "bytes": p["send_bytes"], "switched": False, "kept": {},
     }
 

@@ -53,7 +53,7 @@ def _copy_files(board, pairs):
     return sums
 
 
-def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=None, wait_s=0):
+def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=None, wait_s=0, trust=True):
     """The deploy through mpremote's transport: soft reset, write, verify, switch.
 
     `planned`: (board name, manifest, plan) from the quick read, or (board name,
@@ -66,7 +66,7 @@ def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=
         try:
             if planned is None:
                 try:
-                    out = b.exec(scan_code(), timeout=60)
+                    out = b.exec(scan_code(trust=trust), timeout=60)
                 except (BoardExecError, BoardGone) as e:
                     if isinstance(e, BoardExecError) and "MemoryError" not in e.output:
                         raise
@@ -74,7 +74,7 @@ def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=
                     # there may be no room even to compile the scan: read the board again
                     # after a soft reset frees it. A board that is really gone fails here too.
                     b.enter_raw(soft_reset=True)
-                    out = b.exec(scan_code(), timeout=60)
+                    out = b.exec(scan_code(trust=trust), timeout=60)
                 scan = parse_scan(out)
                 name, manifest, p = _build_and_plan(scan, board_name, root, log)
                 summary = _summary(b.port, name, manifest, p)
@@ -88,7 +88,7 @@ def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=
                 # been soft-reset into it again (a clean heap for the transfer).
                 name, manifest, p = planned[:3]
                 if p is None:
-                    scan = _deploy.hash_trees(lambda code: b.exec(code, timeout=60), planned[3])
+                    scan = _deploy.hash_trees(lambda code: b.exec(code, timeout=60), planned[3], trust)
                     p = plan(manifest, scan)
                     _check_space(p)
                 summary = _summary(b.port, name, manifest, p)
@@ -150,7 +150,8 @@ def _apply(b, manifest, p, progress, hook, kept=None):
             if bad:
                 raise MpkError("verification failed on the board for %s; the board still boots its "
                                "previous firmware: run `mpk deploy` again" % bad[0])
-            b.exec(agent.call("files", "write(%r, %r)" % (t + ".built", manifest["build_id"])))
+            tree_sums = [(f, v["sha256"][:_deploy.HASH_LEN], v["size"]) for f, v in sorted(manifest["tree"].items())]
+            b.exec(agent.call("seal", "seal(%r, %r, %r)" % (t, tree_sums, manifest["build_id"])), timeout=30)
             # 5. root files (atomic: tmp then rename), then the switch.
             _send_root(b, p, root_dir, bar, kept)
         finally:

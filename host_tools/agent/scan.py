@@ -5,6 +5,9 @@
 #   F tree hash size path     a file (hash: sha256 hex cut to hash_len; ? not hashed)
 #   D tree path/              a directory
 #   N tree                    no such tree
+# A tree's .sums (seal.py, written when the deploy completed the tree) gives a file's
+# hash while the file still has the size it lists (trust), so an unchanged board is read
+# without reading its files; `mpk deploy --verify` hashes every file all the same.
 import os
 import sys
 
@@ -31,7 +34,20 @@ def _hash(path, hash_len):
     return binascii.hexlify(h.digest())[:hash_len].decode()
 
 
-def _walk(d, tree, rel, hashed, hash_len):
+def _sums(d):
+    # {path: (hash, size)} from the tree's .sums; {} without one.
+    known = {}
+    try:
+        with open(d + "/.sums") as f:
+            for line in f:
+                h, size, path = line.rstrip("\n").split(" ", 2)
+                known[path] = (h, int(size))
+    except (OSError, ValueError):
+        return {}
+    return known
+
+
+def _walk(d, tree, rel, hashed, hash_len, known):
     try:
         entries = os.ilistdir(d)  # type: ignore[attr-defined]
     except OSError:
@@ -42,10 +58,19 @@ def _walk(d, tree, rel, hashed, hash_len):
         name = rel + e[0]
         if e[1] & 0x4000:
             print("D", tree, name + "/")
-            _walk(path, tree, name + "/", hashed, hash_len)
-        else:
-            size = e[3] if len(e) > 3 and e[3] >= 0 else os.stat(path)[6]
-            print("F", tree, _hash(path, hash_len) if hashed else "?", size, name)
+            _walk(path, tree, name + "/", hashed, hash_len, known)
+            continue
+        size = e[3] if len(e) > 3 and e[3] >= 0 else os.stat(path)[6]
+        h = "?"
+        if hashed:
+            k = known.get(name)
+            h = k[0][:hash_len] if k is not None and k[1] == size else _hash(path, hash_len)
+        print("F", tree, h, size, name)
+
+
+def _tree(slot_dir, t, hashed, hash_len, trust):
+    d = slot_dir + t
+    _walk(d, t, "", hashed, hash_len, _sums(d) if hashed and trust else {})
 
 
 def _root_file(path, mark, hash_len):
@@ -58,13 +83,13 @@ def _root_file(path, mark, hash_len):
         return None
 
 
-def hash_trees(slot_dir, trees, hash_len):
+def hash_trees(slot_dir, trees, hash_len, trust=True):
     # The files of the named trees, every one hashed.
     for t in trees:
-        _walk(slot_dir + t, t, "", True, hash_len)
+        _tree(slot_dir, t, True, hash_len, trust)
 
 
-def scan(slot_dir, hash_len, mark, hash_idle):
+def scan(slot_dir, hash_len, mark, hash_idle, trust=True):
     # Everything deploy needs to know. The running tree is always hashed; the idle one
     # only with hash_idle (else "?": hashed later, if something is to be written).
     try:
@@ -94,7 +119,7 @@ def scan(slot_dir, hash_len, mark, hash_idle):
         inflates = False
     first = (active or "").split()[:1]
     for t in ("a", "b"):
-        _walk(slot_dir + t, t, "", hash_idle or first == [t], hash_len)
+        _tree(slot_dir, t, hash_idle or first == [t], hash_len, trust)
     info = {"active": active, "fs": fs, "mpy": getattr(sys.implementation, "_mpy", None),
             "root": {"boot.py": _root_file("/boot.py", mark, hash_len),
                      "main.py": _root_file("/main.py", mark, hash_len)},

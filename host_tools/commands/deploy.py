@@ -12,6 +12,9 @@ def register(sub):
                    help="after switching, wait up to S seconds for the new firmware to come up "
                         "(its console answers); a rollback or no answer is an error (default 30; 0: "
                         "do not wait)")
+    p.add_argument("--verify", action="store_true",
+                   help="hash every file on the board, not trusting the hashes a tree keeps from the "
+                        "deploy that wrote it (for a board whose /mpk files were changed by hand)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--root", default=None, help="project root (default: this checkout)")
     p.set_defaults(func=run)
@@ -21,7 +24,8 @@ def run(args):
     from host_tools import deploy as deploy_mod
 
     s = deploy_mod.deploy(port=args.port, board_name=args.board, reset=not args.no_reset, wait_s=args.wait,
-                          log=None if args.json else print, root=args.root or deploy_mod.build_mod.PROJECT_ROOT)
+                          log=None if args.json else print, root=args.root or deploy_mod.build_mod.PROJECT_ROOT,
+                          verify=args.verify)
     if args.json:
         import json
 

@@ -102,6 +102,7 @@ def tree_verdict(slot, builds, marked=True):
     except OSError:
         built = None
     files.pop(".built", None)
+    files.pop(".sums", None)            # the tree's hashes (a shortcut for reads), not a file of it
     for name, b in builds.items():
         if files == b["tree"] and built is not None:
             if built == b["id"]:

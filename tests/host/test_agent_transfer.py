@@ -109,3 +109,32 @@ def test_scan_agent_reads_both_trees_as_deploy_parses_them(tmp_path):
     assert D.parse_scan(p.stdout)["b"]["x.mpy"] == ("?", 1)
     p = _run(tmp_path, agent.call("scan", "hash_trees(%r, ['b'], 8)" % (str(slots) + "/")))
     assert p.stdout.decode().split() == ["F", "b", hashlib.sha256(b"x").hexdigest()[:8], "1", "x.mpy"]
+
+
+def test_seal_writes_sums_that_the_next_scan_trusts_while_the_size_matches(tmp_path):
+    from host_tools import deploy as D
+
+    tree = tmp_path / "mpk" / "a"
+    (tree / "servers").mkdir(parents=True)
+    (tree / "servers" / "log.mpy").write_bytes(b"log v1")
+    (tree / "boot.mpy").write_bytes(b"boot")
+    (tmp_path / "mpk" / "active").write_text("a")
+    # The host's hashes are taken as they are: a made-up one shows where a hash came from.
+    sums = [("boot.mpy", hashlib.sha256(b"boot").hexdigest()[:20], 4), ("servers/log.mpy", "f" * 20, 6)]
+    p = _run(tmp_path, agent.call("seal", "seal(%r, %r, 'b1')" % (str(tree) + "/", sums)))
+    assert p.returncode == 0, p.stdout.decode()
+    assert (tree / ".built").read_text() == "b1" and len((tree / ".sums").read_text().splitlines()) == 2
+
+    def read(trust):
+        expr = "scan(%r, 20, b'# mpk: ', False, %r)" % (str(tmp_path / "mpk") + "/", trust)
+        return D.parse_scan(_run(tmp_path, agent.call("scan", expr)).stdout)["a"]
+
+    assert read(True)["servers/log.mpy"] == ("f" * 20, 6)           # from .sums: not read
+    assert read(False)["servers/log.mpy"] == (hashlib.sha256(b"log v1").hexdigest()[:20], 6)  # --verify
+    (tree / "servers" / "log.mpy").write_bytes(b"log v2 longer")       # another size: read again
+    assert read(True)["servers/log.mpy"] == (hashlib.sha256(b"log v2 longer").hexdigest()[:20], 13)
+    # a plan never counts the marks as files of the tree, and drops them before anything else
+    plan = D.plan({"tree": {"boot.mpy": {"sha256": hashlib.sha256(b"boot").hexdigest(), "size": 4}},
+                   "root": {}}, {"active": None, "a": read(True), "b": None})
+    assert plan["target"] == "a" and ".sums" not in plan["send"] + plan["copy"] + plan["skip"]
+    assert plan["remove"] == [".built", ".sums", "servers/log.mpy"]

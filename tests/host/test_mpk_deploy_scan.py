@@ -35,9 +35,9 @@ def count_hash_trees(monkeypatch):
     calls = []
     real = D.hash_trees
 
-    def counting(exec_code, scan):
+    def counting(exec_code, scan, *rest):
         calls.append(list(scan.get("unhashed") or []))
-        return real(exec_code, scan)
+        return real(exec_code, scan, *rest)
 
     monkeypatch.setattr(D, "hash_trees", counting)
     return calls
@@ -116,3 +116,26 @@ def test_no_change_deploy_loads_neither_the_writer_nor_hashlib(virtual_board, tm
     assert out.returncode == 0, out.stderr
     # mpremote's transport is used, but not its package __init__ (importlib.metadata)
     assert out.stdout.strip() == "True [] False"
+
+
+def test_a_file_changed_by_hand_is_found_by_deploy_verify(virtual_board, tmp_path):
+    # A deploy trusts the hashes a tree keeps from the deploy that wrote it, while each
+    # file keeps its size; a same-size change made by hand is what --verify is for.
+    root = project(tmp_path)
+    D.deploy(port=virtual_board.port, root=root, log=quiet)
+    virtual_board.wait_output(b"FIRMWARE 1")
+    q = QuickRepl(virtual_board.port)
+    try:
+        q.enter_raw()
+        q.exec("f = open('/mpk/a/servers/s1.mpy', 'r+b')\nf.seek(-3, 2)\nf.write(b'zzz')\nf.close()")
+        q.soft_reset()
+    finally:
+        q.close()
+    p = run_mpk("deploy", "--port", virtual_board.port, "--root", str(root), "--json", timeout=60)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert json.loads(p.stdout)["up_to_date"], p.stdout
+    p = run_mpk("deploy", "--verify", "--wait", "0", "--port", virtual_board.port, "--root", str(root), "--json",
+                timeout=60)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    s = json.loads(p.stdout)
+    assert p.returncode == 0 and not s.get("up_to_date") and s["sent"] == 1 and s["switched"], p.stdout
