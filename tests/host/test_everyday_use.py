@@ -233,7 +233,7 @@ def test_a_running_sim_is_found_without_port(tmp_path):
 
 def test_make_run_without_a_terminal_types_nothing_into_the_board(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    p = subprocess.run([sys.executable, "-m", "host_tools.run", "--sim", "--for", "3"], cwd=str(ROOT),
+    p = subprocess.run([sys.executable, "-m", "host_tools.run", "--sim", "--for", "6"], cwd=str(ROOT),
                        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert p.returncode == 0, p.stderr
     assert re.search(r"^TID +NAME +STATE", p.stdout, re.M), p.stdout

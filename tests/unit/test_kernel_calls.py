@@ -4,7 +4,7 @@
 # Runs under CPython (pytest) and the MicroPython unix port (mp_runner.py).
 import kernel
 from kernel import (send, recv, call, reply, register, lookup, spawn, sleep, pass_, self_, info,
-                    monitor, client, port, Dead, Full, Timeout)
+                    monitor, notify, client, port, Dead, Full, Timeout)
 
 
 def test_a_late_reply_is_refused_never_delivered_to_the_next_call():
@@ -134,7 +134,9 @@ def test_a_sender_waiting_for_room_learns_the_reader_died():
 
 def _inversion(lend=True):
     # A priority-7 caller waits on a priority-2 server while a priority-5 task computes
-    # for 40 ms (many slices). Returns the order in which things finished.
+    # for many slices. No clock in it: the caller calls once the medium task has begun
+    # (it tells it so), so the order depends on priorities alone. Returns the order in
+    # which things finished.
     k = kernel.Kernel()
     if not lend:
         k._lend = lambda d, prio: None          # the same kernel without inheritance
@@ -152,15 +154,17 @@ def _inversion(lend=True):
             yield reply(s, m)
 
     def medium():
-        yield sleep(1)                          # (the server registers first)
-        t0 = port.ticks_ms()
-        while port.ticks_diff(port.ticks_ms(), t0) < 120:     # 120 ms of work, a slice at a time
+        yield lookup("srv")                     # (the server is up)
+        high = yield lookup("high")
+        yield notify(high, 1)                   # computing from now on
+        for _ in range(300):                    # 300 slices of work
             yield pass_()
         order.append("medium done")
 
     def high():
+        yield register("high")
         srv = yield lookup("srv")
-        yield sleep(5)                          # the medium task is computing by then
+        yield recv()                            # until the medium task computes
         yield call(srv, "urgent")
         order.append("high served")
 
