@@ -110,7 +110,6 @@ def plan(manifest, scan):
         "need_bytes": 0,
         "free_bytes": None,
         "deflate": bool(scan.get("deflate")),   # the board inflates what is sent
-        "root_want": root_want,
     }
     if active and matches(active):
         result["up_to_date"] = not root_send

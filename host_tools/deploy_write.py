@@ -129,7 +129,6 @@ def _apply(b, manifest, p, progress, hook, kept=None):
     t = SLOT_DIR + p["target"] + "/"
     src = SLOT_DIR + (p["active"] or "") + "/"
     tree_dir = manifest["dir"] + "/tree/"
-    root_dir = manifest["dir"] + "/root/"
     if p["switch"]:
         # 1. the idle tree is incomplete from now on; clear what is stale; make dirs.
         b.exec(agent.call("files", "prepare(%r, %r, %r, %r)" % (
@@ -145,31 +144,34 @@ def _apply(b, manifest, p, progress, hook, kept=None):
             hook("sent", b)
             # 4. check what was written (the board hashed it as it wrote), then mark the
             # tree complete.
-            bad = [f for f, h in sorted(sums.items())
-                   if h is not None and h != manifest["tree"][f]["sha256"][:len(h)]]
-            if bad:
-                raise MpkError("verification failed on the board for %s; the board still boots its "
-                               "previous firmware: run `mpk deploy` again" % bad[0])
+            _check_written(sums, manifest["tree"], "")
             tree_sums = [(f, v["sha256"][:_deploy.HASH_LEN], v["size"]) for f, v in sorted(manifest["tree"].items())]
             b.exec(agent.call("seal", "seal(%r, %r, %r)" % (t, tree_sums, manifest["build_id"])), timeout=30)
             # 5. root files (atomic: tmp then rename), then the switch.
-            _send_root(b, p, root_dir, bar, kept)
+            _send_root(b, p, manifest, bar, kept)
         finally:
             bar.close()
         hook("switch", b)
         b.exec(agent.call("files", "write_replace(%r, %r)" % (SLOT_DIR + "active", p["target"] + " 0")))
     else:
-        _send_root(b, p, root_dir, _Progress(0, False), kept)
+        _send_root(b, p, manifest, _Progress(0, False), kept)
 
 
-def _send_root(b, p, root_dir, bar, kept=None):
+def _check_written(sums, entries, prefix):
+    """sums: {name: the hash the board computed of what it wrote}, against the manifest's
+    entries {name: {"sha256": ...}}; None (no hashlib on the board) is not checked."""
+    bad = [f for f, h in sorted(sums.items()) if h is not None and h != entries[f]["sha256"][:len(h)]]
+    if bad:
+        raise MpkError("verification failed on the board for %s%s; the board still boots its previous "
+                       "firmware: run `mpk deploy` again" % (prefix, bad[0]))
+
+
+def _send_root(b, p, manifest, bar, kept=None):
     if not p["root_send"]:
         return
+    root_dir = manifest["dir"] + "/root/"
     sums = _send_files(b, [(root_dir + f, "/" + f + ".new") for f in p["root_send"]], bar, p.get("deflate"))
-    bad = [f for f, h in zip(p["root_send"], sums) if h is not None and h != p["root_want"][f][:len(h)]]
-    if bad:
-        raise MpkError("verification failed on the board for /%s; the board still boots its previous "
-                       "firmware: run `mpk deploy` again" % bad[0])
+    _check_written(dict(zip(p["root_send"], sums)), manifest["root"], "/")
     if p.get("keep"):
         # The user's own /boot.py or /main.py: renamed aside (never over another), then ours goes in.
         out = b.exec(agent.call("files", "keep_aside(%r)" % (["/" + f for f in p["keep"]],))).decode().split()

@@ -26,7 +26,8 @@ def _deflate(data):
 
 
 def frames(items, deflate=False):
-    """The frames for items [(local path, remote path)], as (bytes, raw bytes covered)."""
+    """The frames for items [(local path, remote path)], as (bytes, raw bytes covered:
+    a plain data frame covers its own bytes; a deflated file is covered by its close)."""
     for local, remote in items:
         with open(local, "rb") as f:
             data = f.read()
@@ -37,11 +38,10 @@ def frames(items, deflate=False):
         yield b"%s %d\n%s" % (b"z" if packed is not None else b"o", len(path), path), 0
         body = data if packed is None else packed
         for i in range(0, len(body), FRAME):
-            piece = base64.b64encode(body[i:i + FRAME])
-            covered = len(body[i:i + FRAME]) if packed is None else \
-                min(len(data), (i + FRAME) * len(data) // len(body)) - i * len(data) // len(body)
-            yield b"d %d\n%s" % (len(piece), piece), covered
-        yield b"c 0\n", 0
+            raw = body[i:i + FRAME]
+            piece = base64.b64encode(raw)
+            yield b"d %d\n%s" % (len(piece), piece), len(raw) if packed is None else 0
+        yield b"c 0\n", 0 if packed is None else len(data)
     yield b"q 0\n", 0
 
 
