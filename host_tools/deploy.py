@@ -18,7 +18,7 @@ import re
 import time
 
 from host_tools import build as build_mod
-from host_tools.board_conn import BoardExecError, BoardGone, select_port
+from host_tools.link import BoardExecError, BoardGone, select_port
 from host_tools.mpy_arch import decode_mpy
 from host_tools.errors import MpkError
 
@@ -241,7 +241,7 @@ def _quick_scan(port, trust=True):
     sturdier path should read the board instead (no answer in time, no heap left for
     the scan): that path soft-resets if needed and reports errors in its own words.
     """
-    from host_tools.quick_repl import QuickRepl
+    from host_tools.link import QuickRepl
 
     q = QuickRepl(port)
     try:
@@ -295,7 +295,7 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
            reset=True, discover=None, _hook=None, wait_s=0, verify=False):
     """Deploy and return a summary dict. `_hook(stage, board)` lets tests interrupt at a stage.
 
-    The board is read first, in one round trip (host_tools/quick_repl.py: Ctrl-C, raw
+    The board is read first, in one round trip (host_tools/link.py: Ctrl-C, raw
     REPL, the scan). Nothing to change: the stopped system is resumed as it was (or
     soft-reset when no kernel was running) and the deploy ends there. Otherwise the
     board is soft-reset into the raw REPL (a clean heap) through mpremote's transport

@@ -7,7 +7,7 @@ import sys
 
 from host_tools import agent, transfer
 from host_tools import deploy as _deploy
-from host_tools.board_conn import BoardExecError, BoardGone, open_board
+from host_tools.link import BoardExecError, BoardGone, open_board
 from host_tools.deploy import (SLOT_DIR, _build_and_plan, _check_space, _summary, parse_scan,
                                plan, scan_code)
 from host_tools.errors import MpkError
@@ -103,7 +103,7 @@ def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=
                 reset = False
                 b.soft_reset()
                 try:
-                    summary["up_s"] = wait_until_up(b.t.serial, wait_s)
+                    summary["up_s"] = wait_until_up(b, wait_s)
                 except OSError as e:
                     raise MpkError("the board went away while its new firmware started (%s)" % e) from None
             return summary

@@ -120,7 +120,7 @@ def _eval(board, code):
 
 def probe(port):
     """Open the port, ask the board, soft-reset it so its program runs again."""
-    from host_tools.board_conn import connect
+    from host_tools.link import connect
     from host_tools.errors import MpkError
 
     try:

@@ -18,8 +18,8 @@ ROLLED_BACK = re.compile(rb"mpk boot: (rolled back from tree \w to \w: [^\r\n]*|
 ERROR_LINE = re.compile(rb"^\w*(Error|Exception|Interrupt)\b[^\r\n]*", re.M)
 
 
-def wait_until_up(ser, timeout=30.0, hello_every=1.0):
-    """ser: the open pyserial port, just after the soft reset. Returns seconds to come up;
+def wait_until_up(board, timeout=30.0, hello_every=1.0):
+    """board: the open link (host_tools/link.py), just after the soft reset. Returns seconds to come up;
     raises MpkError (one line) for a rollback, or when nothing is up within `timeout`."""
     t0 = time.monotonic()
     deadline = t0 + timeout
@@ -28,8 +28,7 @@ def wait_until_up(ser, timeout=30.0, hello_every=1.0):
     booted_at = None
     next_hello, rid = 0.0, 0
     while time.monotonic() < deadline:
-        n = ser.in_waiting
-        data = ser.read(n) if n else b""
+        data = board.read_waiting(0.02)
         if data:
             seen += data
             del seen[:-65536]
@@ -46,11 +45,8 @@ def wait_until_up(ser, timeout=30.0, hello_every=1.0):
         now = time.monotonic()
         if booted_at is not None and now >= next_hello:
             rid += 1
-            ser.write(cp.encode_request(rid, "hello"))
-            ser.flush()
+            board.write(cp.encode_request(rid, "hello"))
             next_hello = now + hello_every
-        if not data:
-            time.sleep(0.02)
     what = ("it started but its console did not answer" if booted_at is not None else
             "it printed no boot line")
     matches = list(ERROR_LINE.finditer(bytes(seen)))

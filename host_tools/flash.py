@@ -255,16 +255,12 @@ def flash_uf2(path, drive=None, enter_bootloader=False, port=None, wait=15, log=
 
 
 def _enter_bootloader(port, log):
-    from host_tools.board_conn import open_board
+    from host_tools.link import open_board
 
     with open_board(port) as b:
         log("asking %s to reboot into BOOTSEL mode" % b.port)
         with b.guard("entering the bootloader"):
-            try:
-                b.t.exec_raw_no_follow("import machine\nmachine.bootloader()")
-            except Exception:
-                pass  # the board went away, as asked
-        b.t.in_raw_repl = False
+            b.let_go("import machine\nmachine.bootloader()")
 
 
 # ---------------------------------------------------------------------------- ESP32
@@ -279,7 +275,7 @@ def esptool_command(port, path, offset, erase=False, chip="auto", baud=460800):
 
 def flash_esp(path, port=None, erase=False, offset=None, chip=None, log=print, runner=None):
     info = check_esp(path, chip=chip)
-    from host_tools.board_conn import select_port
+    from host_tools.link import select_port
 
     port = select_port(port)
     off = info["offset"] if offset is None else offset

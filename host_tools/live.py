@@ -3,10 +3,9 @@
 See host_tools/console_protocol.py for the protocol the board answers.
 """
 import json
-import time
 
 from host_tools import console_protocol as cp
-from host_tools.board_conn import BoardExecError, connect, select_port
+from host_tools.link import BoardExecError, ConsoleClient, connect, select_port
 from host_tools.errors import MpkError
 
 HELLO_TIMEOUT = 2.0        # a busy board (or the emulated Pico, ~0.15x) answers late
@@ -22,13 +21,12 @@ class LiveSession:
         self.board = None
         self.via = None
         self.commands = set()
-        self.rid = 0
-        self.scanner = cp.ReplyScanner()
-        self.other = b""
+        self.client = None
         self.noted = False          # said once that the REPL was used
 
     def __enter__(self):
         self.board = connect(self.port)
+        self.client = ConsoleClient(self.board)
         if self.mode in ("auto", "server"):
             hello = self._request("hello", timeout=HELLO_TIMEOUT, required=self.mode == "server")
             if hello is not None:
@@ -44,26 +42,13 @@ class LiveSession:
 
     # --- console server --------------------------------------------------------------
     def _request(self, cmd, args=None, timeout=REQUEST_TIMEOUT, required=True):
-        self.rid += 1
-        rid = self.rid
-        s = self.board.t.serial
         with self.board.guard("talking to the console server"):
-            s.write(cp.encode_request(rid, cmd, args))
-            s.flush()
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                n = s.in_waiting
-                if not n:
-                    time.sleep(0.005)
-                    continue
-                data = s.read(n)
-                replies, other = self.scanner.feed(data)
-                self.other += other
-                for r in replies:
-                    if r.get("id") == rid:
-                        if not r.get("ok"):
-                            raise MpkError("console server on %s: %s" % (self.port, r.get("error") or "error"))
-                        return r.get("data")
+            r = self.client.request(cmd, args, timeout)
+        del self.client.output[:]           # the system's own output is not ours to show
+        if r is not None:
+            if not r.get("ok"):
+                raise MpkError("console server on %s: %s" % (self.port, r.get("error") or "error"))
+            return r.get("data")
         if required:
             raise MpkError("no answer from the console server on %s within %g s" % (self.port, timeout))
         return None
@@ -90,11 +75,8 @@ class LiveSession:
                            % self.port)
         # Resume: friendly REPL, re-enter the kernel loop.
         with b.guard("resuming the system"):
-            b.t.exit_raw_repl()
-            b.t.read_until(1, b">>> ", timeout=2)
-            b.t.serial.write(cp.RESUME_CODE.encode() + b"\r")
-            b.t.serial.flush()
-            b.t.read_until(1, b"\n", timeout=1)  # the echo
+            b.to_friendly_repl(timeout=2)
+            b.type_line(cp.RESUME_CODE, timeout=1)
         return r.get("data") or {}
 
     def command(self, cmd, args=None):

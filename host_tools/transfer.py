@@ -48,7 +48,7 @@ def frames(items, deflate=False):
 def send_files(board, items, progress=None, deflate=False, timeout=60, hash_len=20):
     """Write items [(local path, remote path)] on the board (in the raw REPL).
 
-    board: a host_tools.board_conn.Board. progress(n) is called with the raw bytes
+    board: a host_tools.link.Board. progress(n) is called with the raw bytes
     written as the board acknowledges them. Returns the sha256 of what the board wrote,
     per item (hex cut to hash_len; None where the board has no hashlib). A board-side
     failure (a full flash) is raised as BoardExecError after the whole stream, with the

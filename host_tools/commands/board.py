@@ -1,14 +1,13 @@
-"""`mpk run/repl/console/reset/ls/cat/rm`: thin conveniences over mpremote's transport."""
+"""`mpk run/repl/console/reset/ls/cat/rm`: thin conveniences over the link (host_tools/link.py)."""
 import ast
 import os
 import sys
 import time
 
 import serial
-from mpremote.transport import stdout_write_bytes
 
 from host_tools import agent
-from host_tools.board_conn import BoardExecError, add_port_argument, connect, open_board, select_port
+from host_tools.link import BoardExecError, add_port_argument, connect, open_board, select_port
 from host_tools.errors import MpkError
 
 
@@ -79,16 +78,13 @@ def cmd_run(args):
         raise MpkError("cannot read %s: %s" % (args.file, e.strerror)) from None
     with open_board(args.port) as b:
         with b.guard("running " + args.file):
-            b.t.exec_raw_no_follow(code)
+            b.start(code)
             timeout = args.timeout
-            out = b.t.read_until(1, b"\x04", timeout=timeout, data_consumer=stdout_write_bytes)
-            if not out.endswith(b"\x04"):
-                if timeout is not None:
-                    b.t.serial.write(b"\x03")
-                    raise MpkError("%s: no output for %g s; stopped it" % (args.file, timeout))
-                raise MpkError("%s: the board stopped answering" % args.file)
-            err = b.t.read_until(1, b"\x04", timeout=10)
-        err = err[:-1] if err.endswith(b"\x04") else err
+            out = b.read_until(b"\x04", timeout, consumer=_show, silence=True)
+            if out is None:
+                b.interrupt()
+                raise MpkError("%s: no output for %g s; stopped it" % (args.file, timeout))
+            err = b.read_until(b"\x04", 10) or b""
         if err:
             sys.stderr.write(err.decode("utf-8", "replace"))
             return 1
@@ -105,12 +101,11 @@ def cmd_reset(args):
             print("reset %s (hard)" % port)
         else:
             with b.guard("soft-resetting"):
-                b.t.serial.write(b"\r\x03\x03\x02")  # stop, then friendly REPL
+                b.write(b"\r\x03\x03\x02")  # stop, then friendly REPL
                 time.sleep(0.05)
-                b.t.serial.reset_input_buffer()
-                b.t.serial.write(b"\x04")
-                data = b.t.read_until(1, b"soft reboot", timeout=3)
-                if b"soft reboot" not in data:
+                b.discard_input()
+                b.write(b"\x04")
+                if b.read_until(b"soft reboot", 3) is None:
                     raise MpkError("board on %s did not soft-reset (no answer to Ctrl-D)" % port)
             print("reset %s (soft)" % port)
     finally:
@@ -134,7 +129,7 @@ def cmd_ls(args):
 def cmd_cat(args):
     with open_board(args.port) as b:
         try:
-            data = b.t.fs_readfile(args.path, chunk_size=2048)
+            data = b.read_file(args.path)
         except serial.SerialException:
             with b.guard("reading " + args.path):
                 raise
@@ -176,28 +171,20 @@ def cmd_rm(args):
     return 0
 
 
-class _State:
-    """The bit of mpremote's State that its REPL loop uses."""
-
-    def __init__(self, transport):
-        self.transport = transport
+def _show(data):
+    out = getattr(sys.stdout, "buffer", None)
+    if out:
+        out.write(data)
+        out.flush()
+    else:
+        sys.stdout.write(data.decode("utf-8", "replace"))
 
 
 def _terminal(b, port, start, greeting):
     """An interactive terminal on the board (mpremote's REPL loop), after sending `start`."""
-    from mpremote.repl import do_repl_main_loop
-    from mpremote.console import Console
-
     print(greeting)
-    console = Console()
-    console.enter()
-    try:
-        with b.guard("in the terminal"):
-            b.t.serial.write(start)
-            gone = do_repl_main_loop(_State(b.t), console, console.write, escape_non_printable=False,
-                                     code_to_inject=None, file_to_inject=None)
-    finally:
-        console.exit()
+    with b.guard("in the terminal"):
+        gone = b.terminal(start)
     if gone:
         raise MpkError("board on %s disconnected" % port)
 
@@ -206,10 +193,9 @@ def _resume(b):
     from host_tools.console_protocol import RESUME_CODE
 
     with b.guard("resuming the system"):
-        b.t.serial.write(b"\r\x02")
-        b.t.read_until(1, b">>> ", timeout=2)
-        b.t.serial.write(b"import kernel\rif kernel.running_kernel(): " + RESUME_CODE.encode() + b"\r\r")
-        b.t.serial.flush()
+        b.write(b"\r\x02")
+        b.read_until(b">>> ", 2)
+        b.write(b"import kernel\rif kernel.running_kernel(): " + RESUME_CODE.encode() + b"\r\r")
         time.sleep(0.2)
 
 
@@ -250,17 +236,16 @@ def cmd_console(args):
 def _repl_pipe(b, start, prompt):
     """stdin is not a terminal: send its lines to the prompt, print what comes back."""
     with b.guard("in the REPL"):
-        s = b.t.serial
-        s.write(start)
-        got = b.t.read_until(1, prompt, timeout=10)
-        if not got.endswith(prompt):
+        b.write(start)
+        if b.read_until(prompt, 10) is None:
             raise MpkError("no %s prompt from the board on %s (is the firmware running? `mpk console` needs "
                            "it; `mpk repl` does not)" % (prompt.decode().strip(), b.port))
-        _drain(b.t)
+        b.discard_input(quiet=0.3)
         for line in sys.stdin.read().splitlines():
-            s.write(line.encode() + b"\r")
-            out = b.t.read_until(1, prompt, timeout=10)
-            text = out.decode("utf-8", "replace").replace("\r\n", "\n")
+            b.write(line.encode() + b"\r")
+            got = bytearray()
+            b.read_until(prompt, 10, into=got)
+            text = bytes(got).decode("utf-8", "replace").replace("\r\n", "\n")
             # Drop the echo of the line itself.
             if text.startswith(line):
                 text = text[len(line):].lstrip("\n")
@@ -268,16 +253,3 @@ def _repl_pipe(b, start, prompt):
                 text = text[:-len(prompt)]
             sys.stdout.write(text)
             sys.stdout.flush()
-
-
-def _drain(t, quiet=0.3, limit=3.0):
-    """Read and drop what the board prints until it is quiet for `quiet` seconds."""
-    end = time.monotonic() + limit
-    last = time.monotonic()
-    while time.monotonic() < end and time.monotonic() - last < quiet:
-        n = t.serial.in_waiting
-        if n:
-            t.serial.read(n)
-            last = time.monotonic()
-        else:
-            time.sleep(0.02)

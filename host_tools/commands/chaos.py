@@ -13,7 +13,7 @@ import os
 import sys
 
 from host_tools import agent, transfer
-from host_tools.board_conn import add_port_argument, open_board, BoardExecError
+from host_tools.link import add_port_argument, open_board, BoardExecError
 from host_tools.errors import MpkError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -5,7 +5,7 @@ supervisor does the holding and restarting."""
 import ast
 import json
 
-from host_tools.board_conn import add_port_argument
+from host_tools.link import add_port_argument
 from host_tools.errors import MpkError
 from host_tools.live import LiveSession, _inspect
 

@@ -1,5 +1,5 @@
 """`mpk deploy`: build if needed, send only what changed, switch atomically, soft-reset."""
-from host_tools.board_conn import add_port_argument
+from host_tools.link import add_port_argument
 
 
 def register(sub):

@@ -1,6 +1,6 @@
 """`mpk flash`: MicroPython onto a Pico (UF2 to its BOOTSEL drive) or an ESP32 (esptool)."""
 from host_tools import flash as flash_mod
-from host_tools.board_conn import add_port_argument
+from host_tools.link import add_port_argument
 from host_tools.errors import MpkError
 
 

@@ -3,7 +3,7 @@ import json
 import sys
 import time
 
-from host_tools.board_conn import add_port_argument
+from host_tools.link import add_port_argument
 from host_tools.live import LiveSession, format_event, format_table, rich_table
 
 

@@ -5,19 +5,17 @@ The firmware itself (kernel/ servers/ boards/ hal/ firmware/) goes to the board 
 the runner puts on sys.path. A sync sends only files whose hash differs and removes
 the ones no longer there, so a rack board that already has them costs one round trip.
 """
-import base64
 import contextlib
 import fcntl
 import hashlib
 import os
 import subprocess
 
-from host_tools import agent
+from host_tools import agent, transfer
 from host_tools.build import PROJECT_ROOT, mpy_cross_path
+from host_tools.errors import MpkError
 
 BOARD_DIR = "/hiltests"
-CHUNK = 2048            # raw bytes per write: the board compiles every exec in a small heap
-
 
 
 def compile_dir(src_dir, out_dir, extra=()):
@@ -55,7 +53,9 @@ def compile_dir(src_dir, out_dir, extra=()):
 
 def sync(board, files):
     """Make /hiltests on the board hold exactly `files` (from compile_dir).
-    board: a HilBoard (exec). Returns the number of files sent."""
+    board: a HilBoard (exec, and its link .conn for the fast write path, host_tools/transfer.py:
+    each file lands as NAME.new and replaces NAME once its hash checks). Returns the number
+    of files sent."""
     import ast
 
     have = ast.literal_eval(board.exec(agent.call("hil", "hashes(%r)" % BOARD_DIR), timeout=30).strip())
@@ -65,19 +65,16 @@ def sync(board, files):
     stale = [n for n in have if n not in files]
     if stale:
         board.exec(agent.call("files", "rm_quietly(%r)" % ([BOARD_DIR + "/" + n for n in stale],)))
-    sent = 0
-    for name, (path, digest) in sorted(files.items()):
-        if have.get(name) == digest:
-            continue
-        with open(path, "rb") as f:
-            data = f.read()
-        target = BOARD_DIR + "/" + name
-        board.exec("from binascii import a2b_base64 as _d\nf = open(%r, 'wb')" % (target + ".new"))
-        for i in range(0, len(data), CHUNK):
-            board.exec("f.write(_d(%r))" % base64.b64encode(data[i:i + CHUNK]).decode())
-        board.exec("f.close()\n" + agent.call("files", "replace([(%r, %r)])" % (target + ".new", target)))
-        sent += 1
-    return sent
+    todo = [(name, path, digest) for name, (path, digest) in sorted(files.items()) if have.get(name) != digest]
+    if not todo:
+        return 0
+    items = [(path, BOARD_DIR + "/" + name + ".new") for name, path, _ in todo]
+    sums = transfer.send_files(board.conn, items, timeout=120)
+    for (name, _, digest), got in zip(todo, sums):
+        if got is not None and not digest.startswith(got):
+            raise MpkError("%s/%s arrived damaged (its hash differs)" % (BOARD_DIR, name))
+    board.exec(agent.call("files", "replace(%r)" % ([(t, t[:-4]) for _, t in items],)))
+    return len(todo)
 
 
 @contextlib.contextmanager

@@ -29,26 +29,20 @@ every later call raises BoardGone at once with the same reason.
 """
 import ast
 import os
-import select
 import shlex
 import subprocess
 import sys
 import time
 
-import serial
-from mpremote.transport import TransportError
-
 from host_tools.build import PROJECT_ROOT
 from host_tools.errors import MpkError
-from host_tools import agent
+from host_tools import agent, link
 from host_tools.hil import collect, files
 
 HIL_DIR = os.path.join(str(PROJECT_ROOT), "tests", "hil")
-SERIAL_ERRORS = (serial.SerialException, OSError, TransportError, ValueError, TypeError)
-
-
-class BoardGone(MpkError):
-    """The board vanished (or stopped answering for good); its remaining tests fail."""
+SERIAL_ERRORS = link.transport_errors()
+# The board vanished (or stopped answering for good): its remaining tests fail.
+BoardGone = link.BoardGone
 
 
 class BoardLost(MpkError):
@@ -112,8 +106,7 @@ class HilBoard:
         self.extra_files = tuple(extra_files)
         self.log = log or (lambda msg: None)
         self.vb = None
-        self.conn = None
-        self.t = None
+        self.conn = None            # the link (host_tools/link.py Board) while connected
         self.dead = None
         self.name = None            # board definition name: sim, pico, pico_w, esp32, ...
         self.machine = None
@@ -126,8 +119,10 @@ class HilBoard:
     def start(self):
         try:
             self._start()
-        except BoardGone:
-            raise
+        except BoardGone as e:
+            self.dead = self.dead or "board %s could not be prepared: %s" % (self.label, e)
+            self._close_conn()
+            raise BoardGone(self.dead) from None
         except MpkError as e:
             self.dead = "board %s could not be prepared: %s" % (self.label, e)
             self._close_conn()
@@ -210,12 +205,10 @@ class HilBoard:
 
     def close(self):
         """Give the board back: a soft reset from the friendly REPL (its firmware runs again)."""
-        if self.t is not None and self.dead is None and self.give_back:
+        if self.conn is not None and self.dead is None and self.give_back:
             try:
                 self._raw(soft_reset=False)
-                self.t.exit_raw_repl()
-                self.t.serial.write(b"\x04")
-                self.t.serial.flush()
+                self.conn.soft_reset()
             except (MpkError,) + SERIAL_ERRORS:
                 pass
         self._close_conn()
@@ -229,31 +222,17 @@ class HilBoard:
 
     # --- connection ----------------------------------------------------------------------
     def _connect(self):
-        from host_tools.board_conn import connect
-
         self._close_conn()
-        self.conn = connect(self.port)
-        self.t = self.conn.t
+        self.conn = link.connect(self.port)
         self._raw(soft_reset=False)
 
     def _close_conn(self):
         if self.conn is not None:
-            try:
-                self.conn.t.close()
-            except Exception:
-                pass
-        self.conn = self.t = None
+            self.conn.close(leave_raw=False)
+        self.conn = None
 
     def _raw(self, soft_reset):
-        last = None
-        for attempt in range(3):
-            try:
-                self.t.enter_raw_repl(soft_reset=soft_reset, timeout_overall=10)
-                return
-            except TransportError as e:
-                last = e
-                time.sleep(0.2)
-        raise TransportError("could not enter the raw REPL (%s)" % _short(last))
+        self.conn.raw_repl(soft_reset=soft_reset, timeout_overall=10)
 
     def check(self):
         if self.dead:
@@ -279,26 +258,12 @@ class HilBoard:
 
     # --- raw REPL I/O --------------------------------------------------------------------
     def _read_until(self, ending, timeout, into=None):
-        """Bytes up to `ending` (dropped), or None after timeout seconds (what came is in
-        `into`, a bytearray, if given). Byte by byte: what follows belongs to mpremote."""
-        ser = self.t.serial
-        buf = into if into is not None else bytearray()
-        deadline = time.monotonic() + timeout
-        while True:
-            if buf.endswith(ending):
-                return bytes(buf[:-len(ending)])
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            if ser.in_waiting or select.select([ser.fileno()], [], [], min(left, 0.5))[0]:
-                b = ser.read(1)
-                if not b:
-                    raise serial.SerialException("the port returned no data (board gone)")
-                buf += b
+        """Bytes up to `ending` (dropped), or None after timeout seconds (link.Board.read_until)."""
+        return self.conn.read_until(ending, timeout, into)
 
     def _exec_raw(self, code, timeout):
         """(stdout, stderr) as text, or raises TimeoutError with what came so far."""
-        self.t.exec_raw_no_follow(code)
+        self.conn.start(code)
         got = bytearray()
         out = self._read_until(b"\x04", timeout, got)
         if out is None:
@@ -337,7 +302,7 @@ class HilBoard:
         self.check()
         try:
             self._raw(soft_reset=True)
-        except TransportError:
+        except link.NoRawRepl:
             self.hard_reset()
         except SERIAL_ERRORS as e:
             self._lost("soft-resetting", e)
@@ -345,9 +310,7 @@ class HilBoard:
     def recover(self):
         """After a timeout: Ctrl-C; if the board stays silent, a hard reset. Returns what was done."""
         try:
-            ser = self.t.serial
-            ser.write(b"\x03")
-            ser.flush()
+            self.conn.interrupt()
             got = bytearray()
             if self._read_until(b"\x04>", 3, got) is not None:
                 self.recovered_output = bytes(got).decode(errors="replace")
@@ -378,16 +341,7 @@ class HilBoard:
             cmd = self.reset_cmd.replace("{port}", shlex.quote(self.port))
             subprocess.run(cmd, shell=True, timeout=60, capture_output=True)
         else:
-            try:
-                # ESP32 on a USB-serial bridge: RTS drives EN (esptool's hard reset).
-                s = serial.Serial(self.port, exclusive=True)
-                s.dtr = False
-                s.rts = True
-                time.sleep(0.1)
-                s.rts = False
-                s.close()
-            except (serial.SerialException, OSError):
-                pass
+            link.pulse_reset_line(self.port)
         deadline = time.monotonic() + max(self.reconnect_s, 3)
         last = None
         while time.monotonic() < deadline:
@@ -473,16 +427,12 @@ class KernelSystem:
         self.output = bytearray()   # what the system printed besides the replies
         self.running = False
         self.ended = None           # the board's traceback if the system stopped by itself
-        self.rid = 0
 
     def start(self, timeout=20):
-        from host_tools import console_protocol as cp
-
         b = self.board
         b.check()
-        self.scanner = cp.ReplyScanner()
         try:
-            b.t.exec_raw_no_follow(agent.call("hil", "boot_system(%r, %r)" % (files.BOARD_DIR, self.drop)))
+            b.conn.start(agent.call("hil", "boot_system(%r, %r)" % (files.BOARD_DIR, self.drop)))
             got = bytearray()
             out = b._read_until(b"\x1ehil-system-up", timeout, got)
         except SERIAL_ERRORS as e:
@@ -494,50 +444,24 @@ class KernelSystem:
                     b.label, (err.decode(errors="replace").strip().splitlines() or ["?"])[-1]))
             b.recover()
             raise MpkError("the system image did not start on board %s within %g s" % (b.label, timeout))
+        self.client = link.ConsoleClient(b.conn, in_exec=True)
+        self.output = self.client.output
         self.running = True
         self.hello = self.request("hello", timeout=5)
         return self
 
-    def _read_reply(self, rid, timeout):
-        b = self.board
-        ser = b.t.serial
-        deadline = time.monotonic() + timeout
-        line = bytearray()
-        while time.monotonic() < deadline:
-            if not (ser.in_waiting or select.select([ser.fileno()], [], [], 0.2)[0]):
-                continue
-            c = ser.read(1)
-            if not c:
-                raise serial.SerialException("the port returned no data (board gone)")
-            if c == b"\x04":        # the exec ended: the system stopped by itself
-                err = b._read_until(b"\x04", 5) or b""
-                self.running = False
-                self.ended = err.decode(errors="replace")
-                raise MpkError("the system on board %s stopped: %s" % (
-                    b.label, (self.ended.strip().splitlines() or ["it returned"])[-1]))
-            line += c
-            if c == b"\n":
-                replies, other = self.scanner.feed(bytes(line))
-                line = bytearray()
-                self.output += other
-                for r in replies:
-                    if r.get("id") == rid:
-                        return r
-        return None
-
     def request(self, cmd, args=None, timeout=5):
         """One JSON-mode request; returns its data, raises MpkError for an error reply."""
-        from host_tools import console_protocol as cp
-
         b = self.board
         b.check()
         if not self.running:
             raise MpkError("the system on board %s is not running" % b.label)
-        self.rid += 1
         try:
-            b.t.serial.write(cp.encode_request(self.rid, cmd, args))
-            b.t.serial.flush()
-            r = self._read_reply(self.rid, timeout)
+            r = self.client.request(cmd, args, timeout)
+        except link.SystemEnded as e:
+            self.running = False
+            self.ended = e.err
+            raise MpkError("the system on board %s stopped: %s" % (b.label, e)) from None
         except SERIAL_ERRORS as e:
             self.running = False
             b._lost("talking to the console server", e)
@@ -571,8 +495,7 @@ class KernelSystem:
             return
         self.running = False
         try:
-            b.t.serial.write(b"\x03")
-            b.t.serial.flush()
+            b.conn.interrupt()
             got = bytearray()
             if b._read_until(b"\x04>", 5, got) is None:
                 b.recover()

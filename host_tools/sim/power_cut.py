@@ -50,7 +50,7 @@ def _deploy_and_boot(board, scenario, root, version, hook=None):
 
 def _wait_up(board, scenario, version):
     # Started, so confirmed (boot.py); then stopped, so that nothing writes any more.
-    from host_tools.board_conn import open_board
+    from host_tools.link import open_board
 
     board.wait_output(project.SCENARIOS[scenario][1](version), timeout=30)
     with open_board(board.port):

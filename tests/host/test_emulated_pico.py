@@ -13,7 +13,7 @@ import pytest
 
 import emu_helpers
 from host_tools import deploy as D
-from host_tools.board_conn import open_board
+from host_tools.link import open_board
 from mpk_fixtures import ROOT, assert_one_line_error, make_tree, run_mpk
 from sim_helpers import AMPY, MPREMOTE, run_tool
 

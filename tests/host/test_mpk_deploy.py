@@ -7,7 +7,7 @@ import pytest
 
 from host_tools import deploy as D
 from host_tools import transfer
-from host_tools.board_conn import open_board
+from host_tools.link import open_board
 from host_tools.errors import MpkError
 from mpk_fixtures import ROOT, assert_one_line_error, make_tree, run_mpk, sim_available, virtual_board  # noqa: F401
 

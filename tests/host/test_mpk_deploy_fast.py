@@ -11,7 +11,7 @@ import time
 import pytest
 
 from host_tools import deploy as D
-from host_tools.board_conn import open_board
+from host_tools.link import open_board
 from mpk_fixtures import ROOT, make_tree, run_mpk, sim_available, virtual_board  # noqa: F401
 
 ok, why = sim_available()
@@ -129,7 +129,7 @@ def test_cli_registers_what_the_command_map_says():
 
 def test_cli_deploy_imports_neither_mpremote_nor_other_commands():
     code = ("import sys\nfrom host_tools import cli\ncli.build_parser(['deploy', '--port', 'x'])\n"
-            "import host_tools.deploy, host_tools.quick_repl\n"
+            "import host_tools.deploy, host_tools.link\n"
             "print(sorted(m for m in sys.modules if m.startswith(('mpremote', 'host_tools.commands.', "
             "'host_tools.sim', 'host_tools.flash', 'rich'))))")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -142,7 +142,7 @@ def test_resume_that_is_not_taken_falls_back_to_a_soft_reset():
     # The REPL may answer late (the board was still booting when Ctrl-C came): the
     # no-change deploy then starts the same firmware with a soft reset, not an error.
     from host_tools import deploy as D
-    from host_tools.board_conn import BoardGone
+    from host_tools.link import BoardGone
 
     calls = []
 

@@ -7,7 +7,7 @@ import pytest
 
 from host_tools import deploy as D
 from host_tools.console_protocol import RESUME_CODE
-from host_tools.quick_repl import QuickRepl
+from host_tools.link import QuickRepl
 from mpk_fixtures import ROOT, make_tree, run_mpk, sim_available, virtual_board  # noqa: F401
 
 ok, why = sim_available()

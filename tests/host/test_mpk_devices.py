@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from host_tools import devices
-from host_tools.board_conn import select_port
+from host_tools.link import select_port
 from host_tools.errors import MpkError
 from mpk_fixtures import assert_one_line_error, run_mpk
 

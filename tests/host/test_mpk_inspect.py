@@ -11,7 +11,7 @@ import pytest
 
 import emu_helpers
 from host_tools import console_protocol as cp
-from host_tools.board_conn import open_board
+from host_tools.link import open_board
 from host_tools.live import format_event, format_table
 from mpk_fixtures import assert_one_line_error, run_mpk
 
@@ -79,7 +79,7 @@ def test_ps_one_layout_through_the_console_the_repl_and_the_board(fw_board):
     with open_board(fw_board.port) as b:
         out = b.exec("from firmware.repl import ps\nps()").decode()
         b.exit_raw()
-        b.t.serial.write(cp.RESUME_CODE.encode() + b"\r")
+        b.write(cp.RESUME_CODE.encode() + b"\r")
     assert out.splitlines()[0] == head
     # The JSON records have the keys of the table, whichever way they came.
     js = json.loads(run_mpk("ps", "--json", "--via", "repl", "--port", fw_board.port).stdout)
@@ -107,7 +107,7 @@ def test_top_refreshes_every_second_with_30_tasks(fw_board):
         b.enter_raw(soft_reset=True)        # a clean heap: the stopped firmware is let go
         b.exit_raw()
         # From the friendly REPL, as a user starts a program: it runs and keeps the port.
-        b.t.serial.write(b"import main30\r")
+        b.write(b"import main30\r")
     fw_board.wait_output(b"thirty up", timeout=60)
     for _ in range(60):                     # until its console answers
         if run_mpk("ps", "--json", "--via", "server", "--port", fw_board.port).returncode == 0:
