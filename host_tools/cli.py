@@ -4,7 +4,7 @@ import importlib
 import sys
 
 from host_tools.errors import MpkError
-from host_tools.commands import COMMAND_MODULES, COMMANDS
+from host_tools.commands import COMMANDS
 
 
 def _chosen_command(argv):
@@ -50,16 +50,22 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser(argv=None):
-    """The parser; given argv naming a known command, only that command's module is
-    imported (start-up time: `mpk deploy` should not load the flash or HIL tooling)."""
+    """The parser, from the command table (host_tools/commands/__init__.py). Only the
+    module of the command argv names is imported, all of them when argv is None (tests;
+    start-up time: `mpk deploy` should not load the flash or HIL tooling)."""
     parser = _Parser(
         prog="mpk",
         description="Flash, deploy, inspect and test MicroPython microkernel boards (real or virtual).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    chosen = COMMANDS.get(_chosen_command(argv)) if argv is not None else None
-    for name in [chosen] if chosen else COMMAND_MODULES:
-        importlib.import_module("host_tools.commands." + name).register(sub)
+    chosen = _chosen_command(argv) if argv is not None else None
+    for name, helptext in COMMANDS.items():
+        p = sub.add_parser(name, help=helptext)
+        if argv is None or name == chosen:
+            mod = importlib.import_module("host_tools.commands." + name)
+            p.description = getattr(mod, "DESCRIPTION", None)
+            mod.arguments(p)
+            p.set_defaults(func=mod.run)
     return parser
 
 

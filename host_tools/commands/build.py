@@ -2,13 +2,11 @@
 from host_tools import build as build_mod
 
 
-def register(sub):
-    p = sub.add_parser("build", help="compile the firmware to .mpy (build/<board>/, with a manifest of hashes)")
+def arguments(p):
     p.add_argument("--board", default=None,
                    help="board definition to build for (default: %s); sets the native arch" % build_mod.DEFAULT_BOARD)
     p.add_argument("--arch", default=None, help="override the native architecture (mpy-cross -march)")
     p.add_argument("--root", default=None, help="project root (default: this checkout)")
-    p.set_defaults(func=run)
 
 
 def run(args):

@@ -21,14 +21,12 @@ FILES = ("__init__.py", "rng.py", "hostile.py", "load.py", "inject.py", "campaig
 DIR = "/chaos"
 
 
-def register(sub):
-    p = sub.add_parser("chaos", help="run the fault-injection campaign on a board")
+def arguments(p):
     add_port_argument(p)
     p.add_argument("--seconds", type=int, default=60, help="how long (default 60)")
     p.add_argument("--faults", type=int, default=10 ** 9, help="stop after this many faults")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", action="store_true", help="the result as JSON")
-    p.set_defaults(func=cmd_chaos)
 
 
 def _run_module():
@@ -42,8 +40,8 @@ def _run_module():
     return run
 
 
-def cmd_chaos(args):
-    run = _run_module()
+def run(args):
+    table = _run_module()
 
     result = {}
     buf = bytearray()
@@ -90,10 +88,10 @@ def cmd_chaos(args):
     else:
         from rich.console import Console
 
-        Console().print(run.table(total))
+        Console().print(table.table(total))
         for e in total["examples"][:10]:
             print("  " + e)
-    bad = {k: total.get(k, 0) for k in run.BAD if total.get(k, 0)}
+    bad = {k: total.get(k, 0) for k in table.BAD if total.get(k, 0)}
     if bad:
         print("chaos: FAILED: %s" % ", ".join("%s %d" % kv for kv in bad.items()), file=sys.stderr)
         return 1

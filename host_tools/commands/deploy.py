@@ -2,8 +2,7 @@
 from host_tools.link import add_port_argument
 
 
-def register(sub):
-    p = sub.add_parser("deploy", help="build, send only the changed files, switch to the new tree atomically")
+def arguments(p):
     add_port_argument(p)
     p.add_argument("--board", default=None, help="board definition (default: from what the board reports)")
     p.add_argument("--no-reset", action="store_true",
@@ -17,7 +16,6 @@ def register(sub):
                         "deploy that wrote it (for a board whose /mpk files were changed by hand)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--root", default=None, help="project root (default: this checkout)")
-    p.set_defaults(func=run)
 
 
 def run(args):

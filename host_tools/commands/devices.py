@@ -4,12 +4,10 @@ import json
 from host_tools import devices
 
 
-def register(sub):
-    p = sub.add_parser("devices", help="list boards: USB serial ports of known boards and running virtual boards")
+def arguments(p):
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
     p.add_argument("--no-probe", action="store_true",
                    help="do not ask the boards (by default each one is asked, then soft-reset)")
-    p.set_defaults(func=run)
 
 
 def run(args):

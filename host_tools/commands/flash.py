@@ -4,8 +4,7 @@ from host_tools.link import add_port_argument
 from host_tools.errors import MpkError
 
 
-def register(sub):
-    p = sub.add_parser("flash", help="flash MicroPython: a .uf2 onto a Pico in BOOTSEL mode, a .bin onto an ESP32")
+def arguments(p):
     p.add_argument("firmware", nargs="?", metavar="FIRMWARE",
                    help="firmware file (.uf2 or ESP32 .bin); omitted: the newest official one for --board")
     p.add_argument("--board", choices=sorted(flash_mod.BOARDS), help="the board (checks the file suits it)")
@@ -17,7 +16,6 @@ def register(sub):
     p.add_argument("--offset", type=lambda s: int(s, 0), help="ESP32: flash offset (default: from the chip)")
     p.add_argument("--offline", action="store_true", help="with --board and no file: use the cache only")
     p.add_argument("--check", action="store_true", help="only check the file, write nothing")
-    p.set_defaults(func=run)
 
 
 def run(args):

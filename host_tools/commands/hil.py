@@ -13,8 +13,7 @@ from host_tools.build import PROJECT_ROOT
 from host_tools.errors import MpkError
 
 
-def register(sub):
-    p = sub.add_parser("hil", help="run the on-device HIL tests on boards (pytest; JUnit XML for CI)")
+def arguments(p):
     p.add_argument("--board", "-b", action="append", default=[], metavar="sim|emu|auto|PORT|LABEL=PORT",
                    help="a board to test (repeatable): sim (a virtual board started here), emu (an emulated "
                         "Pico started here), a port; default: auto, every board found, else a virtual one")
@@ -29,7 +28,6 @@ def register(sub):
     p.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
     p.add_argument("-v", "--verbose", action="store_true", help="one line per test")
     p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="more pytest arguments, after --")
-    p.set_defaults(func=run)
 
 
 KEYWORDS = ("sim", "emu", "auto")

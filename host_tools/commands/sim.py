@@ -9,15 +9,14 @@ from host_tools.sim.boards import BOARDS
 ENGINES = ("unix", "rp2040")
 
 
-def register(subparsers):
-    p = subparsers.add_parser(
-        "sim",
-        help="start a virtual board (MicroPython on a pseudo-terminal)",
-        description="Start a virtual board and print its serial port as the first line. "
-                    "It runs until Ctrl-C or SIGTERM (SIGUSR1 presses its RUN button); use the port "
-                    "with mpremote, ampy or mpk. Engines: unix (the MicroPython unix port with a "
-                    "simulated machine module, the default) and rp2040 (the official Pico firmware "
-                    "on an emulated RP2040).")
+DESCRIPTION = ("Start a virtual board and print its serial port as the first line. "
+               "It runs until Ctrl-C or SIGTERM (SIGUSR1 presses its RUN button); use the port "
+               "with mpremote, ampy or mpk. Engines: unix (the MicroPython unix port with a "
+               "simulated machine module, the default) and rp2040 (the official Pico firmware "
+               "on an emulated RP2040).")
+
+
+def arguments(p):
     p.add_argument("--engine", choices=ENGINES, default="unix",
                    help="unix: the unix port, fast (default); rp2040: the real Pico firmware, emulated")
     p.add_argument("--link", metavar="PATH", help="also make a symlink to the port at PATH")
@@ -33,7 +32,6 @@ def register(subparsers):
                    help="rp2040 engine: the RP2040 B1 boot ROM (default: $MPK_RP2040_BOOTROM)")
     p.add_argument("--reenumerate", action="store_true",
                    help="rp2040 engine: the port vanishes at each reboot and comes back, as a real Pico's does")
-    p.set_defaults(func=run)
 
 
 def make_board(args):

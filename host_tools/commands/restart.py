@@ -1,0 +1,12 @@
+"""`mpk restart TASK`: restart a task through its supervisor."""
+from host_tools import task_control
+from host_tools.link import add_port_argument
+
+
+def arguments(p):
+    add_port_argument(p)
+    p.add_argument("task", help="task name, as in the system image")
+
+
+def run(args):
+    return task_control.supervise(args.port, 'restart', args.task)
