@@ -6,10 +6,9 @@ board and decides; a no-change deploy never loads this module).
 import sys
 
 from host_tools import agent, transfer
-from host_tools import deploy as _deploy
+from host_tools.deploy_plan import HASH_LEN, SLOT_DIR, check_space, hash_trees, parse_scan, plan, scan_code
+from host_tools.deploy_plan import summary as plan_summary
 from host_tools.link import BoardExecError, BoardGone, open_board
-from host_tools.deploy import (SLOT_DIR, _build_and_plan, _check_space, _summary, parse_scan,
-                               plan, scan_code)
 from host_tools.errors import MpkError
 
 
@@ -39,7 +38,7 @@ def _send_files(board, items, progress, deflate=False):
     """items: [(local path, remote path)]; streamed to the board's receiver. Returns the
     hashes of what the board wrote, per item."""
     return transfer.send_files(board, items, progress.advance, deflate=deflate, timeout=60,
-                               hash_len=_deploy.HASH_LEN)
+                               hash_len=HASH_LEN)
 
 
 def _copy_files(board, pairs):
@@ -48,14 +47,16 @@ def _copy_files(board, pairs):
     sums = []
     for i in range(0, len(pairs), 40):
         part = pairs[i:i + 40]
-        out = board.exec(agent.call("copy", "copy(%r, %d)" % (part, _deploy.HASH_LEN)), timeout=60)
+        out = board.exec(agent.call("copy", "copy(%r, %d)" % (part, HASH_LEN)), timeout=60)
         sums += [None if h == "-" else h for h in out.decode().split()]
     return sums
 
 
-def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=None, wait_s=0, trust=True):
-    """The deploy through mpremote's transport: soft reset, write, verify, switch.
+def deploy_changes(port, make_plan, progress, reset, hook, planned=None, wait_s=0, trust=True):
+    """The deploy through the link: soft reset, write, verify, switch.
 
+    make_plan(scan) -> (board name, manifest, plan): the build and plan for what a scan
+    read (host_tools/deploy.py).
     `planned`: (board name, manifest, plan) from the quick read, or (board name,
     manifest, None, scan) when the quick read left the idle tree unhashed: it is hashed
     here, after the soft reset, in a clean heap (on a Pico with its system stopped it
@@ -76,22 +77,22 @@ def _deploy_changes(port, board_name, root, log, progress, reset, hook, planned=
                     b.enter_raw(soft_reset=True)
                     out = b.exec(scan_code(trust=trust), timeout=60)
                 scan = parse_scan(out)
-                name, manifest, p = _build_and_plan(scan, board_name, root, log)
-                summary = _summary(b.port, name, manifest, p)
+                name, manifest, p = make_plan(scan)
+                summary = plan_summary(b.port, name, manifest, p)
                 if p["up_to_date"]:
                     summary["up_to_date"] = True
                     return summary
-                _check_space(p)
+                check_space(p)
                 b.enter_raw(soft_reset=True)
             else:
                 # Read already; the board was left stopped in the raw REPL and has just
                 # been soft-reset into it again (a clean heap for the transfer).
                 name, manifest, p = planned[:3]
                 if p is None:
-                    scan = _deploy.hash_trees(lambda code: b.exec(code, timeout=60), planned[3], trust)
+                    scan = hash_trees(lambda code: b.exec(code, timeout=60), planned[3], trust)
                     p = plan(manifest, scan)
-                    _check_space(p)
-                summary = _summary(b.port, name, manifest, p)
+                    check_space(p)
+                summary = plan_summary(b.port, name, manifest, p)
             hook("planned", b)
             _apply(b, manifest, p, progress, hook, summary["kept"])
             summary["switched"] = p["switch"]
@@ -145,7 +146,7 @@ def _apply(b, manifest, p, progress, hook, kept=None):
             # 4. check what was written (the board hashed it as it wrote), then mark the
             # tree complete.
             _check_written(sums, manifest["tree"], "")
-            tree_sums = [(f, v["sha256"][:_deploy.HASH_LEN], v["size"]) for f, v in sorted(manifest["tree"].items())]
+            tree_sums = [(f, v["sha256"][:HASH_LEN], v["size"]) for f, v in sorted(manifest["tree"].items())]
             b.exec(agent.call("seal", "seal(%r, %r, %r)" % (t, tree_sums, manifest["build_id"])), timeout=30)
             # 5. root files (atomic: tmp then rename), then the switch.
             _send_root(b, p, manifest, bar, kept)

@@ -1,7 +1,8 @@
 """Finding boards: serial ports recognised by USB VID:PID, running virtual boards, and probing.
 
 `candidate_ports()` is cheap (nothing is opened) and is what port selection uses.
-`probe(port)` asks the board itself (sys.implementation, os.uname(), free flash).
+the link's `probe(port)` (host_tools/link.py) asks the board itself (sys.implementation,
+os.uname(), free flash).
 """
 import os
 
@@ -85,54 +86,3 @@ def discover(comports=None, virtual=True):
 
 def candidate_ports(comports=None):
     return [d["port"] for d in discover(comports)]
-
-
-
-from host_tools.mpy_arch import MPY_ARCHS, decode_mpy  # noqa: E402,F401 (re-exported)
-
-
-def board_info(board):
-    """Ask a board (in the raw REPL) what it is."""
-    from host_tools import agent
-
-    code = agent.call("probe", "info()")
-    name, version, sys_mpy, platform, uname, free, total, machine = board.eval_code(code) \
-        if hasattr(board, "eval_code") else _eval(board, code)
-    mpy_ver, mpy_sub, arch = decode_mpy(sys_mpy)
-    return {
-        "implementation": name,
-        "version": ".".join(str(v) for v in version),
-        "platform": platform,
-        "machine": machine or (uname[2] if uname else None),
-        "uname": list(uname) if uname else None,
-        "mpy_version": "%s.%s" % (mpy_ver, mpy_sub) if mpy_ver is not None else None,
-        "arch": arch,
-        "flash_free": free,
-        "flash_total": total,
-    }
-
-
-def _eval(board, code):
-    import ast
-
-    return ast.literal_eval(board.exec(code, timeout=5).decode().strip())
-
-
-def probe(port):
-    """Open the port, ask the board, soft-reset it so its program runs again."""
-    from host_tools.link import connect
-    from host_tools.errors import MpkError
-
-    try:
-        b = connect(port)
-    except MpkError as e:
-        return {"error": str(e)}
-    try:
-        b.enter_raw(soft_reset=False)
-        info = board_info(b)
-        b.soft_reset()
-        return info
-    except MpkError as e:
-        return {"error": str(e)}
-    finally:
-        b.close()

@@ -614,6 +614,47 @@ def open_board(port=None, raw=True, soft_reset=False, discover=None):
         board.close()
 
 
+def board_info(board):
+    """Ask a board (in the raw REPL) what it is."""
+    import ast
+
+    from host_tools import agent
+    from host_tools.mpy_arch import decode_mpy
+
+    code = agent.call("probe", "info()")
+    name, version, sys_mpy, platform, uname, free, total, machine = ast.literal_eval(
+        board.exec(code, timeout=5).decode().strip())
+    mpy_ver, mpy_sub, arch = decode_mpy(sys_mpy)
+    return {
+        "implementation": name,
+        "version": ".".join(str(v) for v in version),
+        "platform": platform,
+        "machine": machine or (uname[2] if uname else None),
+        "uname": list(uname) if uname else None,
+        "mpy_version": "%s.%s" % (mpy_ver, mpy_sub) if mpy_ver is not None else None,
+        "arch": arch,
+        "flash_free": free,
+        "flash_total": total,
+    }
+
+
+def probe(port):
+    """Open the port, ask the board, soft-reset it so its program runs again."""
+    try:
+        b = connect(port)
+    except MpkError as e:
+        return {"error": str(e)}
+    try:
+        b.enter_raw(soft_reset=False)
+        info = board_info(b)
+        b.soft_reset()
+        return info
+    except MpkError as e:
+        return {"error": str(e)}
+    finally:
+        b.close()
+
+
 def add_port_argument(parser):
     parser.add_argument(
         "--port", "-p", metavar="PORT",

@@ -1,7 +1,7 @@
 """`mpk devices`: serial ports with a MicroPython board behind them, and running virtual boards."""
 import json
 
-from host_tools import devices
+from host_tools import devices, link
 
 
 def arguments(p):
@@ -14,7 +14,7 @@ def run(args):
     found = devices.discover()
     if not args.no_probe:
         for d in found:
-            d["board"] = devices.probe(d["port"])
+            d["board"] = link.probe(d["port"])
     if args.json:
         print(json.dumps(found, indent=1))
         return 0

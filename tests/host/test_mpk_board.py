@@ -4,7 +4,7 @@ import json
 import pytest
 import serial
 
-from host_tools import devices
+from host_tools import link
 from mpk_fixtures import assert_one_line_error, run_mpk, sim_available, virtual_board  # noqa: F401
 
 ok, why = sim_available()
@@ -83,7 +83,7 @@ def test_vanished_board_is_one_line(tmp_path):
 
 
 def test_probe_and_devices(virtual_board, monkeypatch, tmp_path):
-    info = devices.probe(virtual_board.port)
+    info = link.probe(virtual_board.port)
     assert info["implementation"] == "micropython" and info["mpy_version"] == "6.3"
     assert info["flash_free"] > 0 and "virtual" in info["uname"][2].lower()
     # A running virtual board registered the way `mpk sim` does is listed and probed.

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from host_tools import devices
+from host_tools import devices, mpy_arch
 from host_tools.link import select_port
 from host_tools.errors import MpkError
 from mpk_fixtures import assert_one_line_error, run_mpk
@@ -39,9 +39,9 @@ def test_bootsel_pico_is_not_a_serial_board():
 
 
 def test_decode_mpy():
-    assert devices.decode_mpy(2822) == (6, 3, "x64")
-    assert devices.decode_mpy(6 | 3 << 8 | 4 << 10) == (6, 3, "armv6m")
-    assert devices.decode_mpy(None) == (None, None, None)
+    assert mpy_arch.decode_mpy(2822) == (6, 3, "x64")
+    assert mpy_arch.decode_mpy(6 | 3 << 8 | 4 << 10) == (6, 3, "armv6m")
+    assert mpy_arch.decode_mpy(None) == (None, None, None)
 
 
 def test_virtual_boards_from_registry(tmp_path, monkeypatch):
