@@ -18,6 +18,8 @@
 import os
 import sys
 
+# The layout is firmware/wire.py's (SLOT_DIR, ACTIVE, TREES), written out here because
+# boot.py runs before any tree is on sys.path; tests/host/test_wire_agree.py checks it.
 D = '/mpk/'
 MAX_TRIES = 3
 

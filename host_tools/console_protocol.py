@@ -35,14 +35,17 @@ Fallback when no console server answers "hello": the host stops the loop with Ct
 (firmware/repl.py's snapshot(): the kernel's state printed as one JSON reply), then leaves the raw REPL and types
 RESUME_CODE in the friendly REPL, which re-enters the kernel loop.
 
-This module is plain Python that also runs under MicroPython, so the board side may use
-`encode_reply` / `parse_request` as they are.
+The prefix and the protocol number are the board's own (firmware/wire.py, imported here
+as it is): one definition for both sides of the line.
 """
 import json
 
-PREFIX = "\x1empk:"
-PREFIX_BYTES = b"\x1empk:"
-PROTOCOL = 1
+from host_tools.device_code import load
+
+_wire = load("firmware.wire")
+PREFIX = _wire.CONSOLE_PREFIX
+PREFIX_BYTES = PREFIX.encode()
+PROTOCOL = _wire.CONSOLE_PROTOCOL
 
 # A call of the board's own snapshot writer (firmware/repl.py, compiled and on flash):
 # short, because a Pico with a full system may lack the RAM to compile a longer script.

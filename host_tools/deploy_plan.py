@@ -6,14 +6,18 @@ host_tools/deploy_write.py applies the plan over the link).
 import json
 
 from host_tools import build as build_mod
+from host_tools.device_code import load
 from host_tools.errors import MpkError
 
-SLOT_DIR = "/mpk/"
+_wire = load("firmware.wire")       # the A/B layout, as the board's boot.py reads it
+SLOT_DIR = _wire.SLOT_DIR
 HASH_LEN = 20  # hex chars of sha256 compared (80 bits)
+ACTIVE = _wire.ACTIVE
 # A complete tree's marks (host_tools/agent/seal.py): .built (its build id, what boot.py
 # looks for) and .sums (its files' hashes and sizes, so the next read need not hash them).
-MARKS = (".built", ".sums")
+MARKS = _wire.MARKS
 MARGIN_BLOCKS = 4
+
 
 def scan_code(hash_idle=True, trust=True):
     """The read of the board (host_tools/agent/scan.py). hash_idle=False, the quick read:
@@ -44,7 +48,7 @@ def _blocks(size, bs):
 def plan(manifest, scan):
     """What to do to make the board run `manifest`. Pure: no board needed."""
     active, tries = parse_active(scan.get("active"))
-    if active not in ("a", "b"):
+    if active not in _wire.TREES:
         active = None
     trees = {"a": scan.get("a") or {}, "b": scan.get("b") or {}}
     want = {p: v["sha256"][:HASH_LEN] for p, v in manifest["tree"].items()}
@@ -157,7 +161,7 @@ def parse_scan(out):
         if not isinstance(scan, dict):
             raise ValueError(lines[-1])
         scan.update(_parse_tree_lines(lines[:-1]))
-        unhashed = sorted(t for t in ("a", "b") if scan[t] and any(
+        unhashed = sorted(t for t in _wire.TREES if scan[t] and any(
             v is not None and v[0] == "?" for v in scan[t].values()))
         if unhashed:
             scan["unhashed"] = unhashed

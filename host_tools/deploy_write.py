@@ -6,7 +6,7 @@ board and decides; a no-change deploy never loads this module).
 import sys
 
 from host_tools import agent, transfer
-from host_tools.deploy_plan import HASH_LEN, SLOT_DIR, check_space, hash_trees, parse_scan, plan, scan_code
+from host_tools.deploy_plan import ACTIVE, HASH_LEN, SLOT_DIR, check_space, hash_trees, parse_scan, plan, scan_code
 from host_tools.deploy_plan import summary as plan_summary
 from host_tools.link import BoardExecError, BoardGone, open_board
 from host_tools.errors import MpkError
@@ -153,7 +153,7 @@ def _apply(b, manifest, p, progress, hook, kept=None):
         finally:
             bar.close()
         hook("switch", b)
-        b.exec(agent.call("files", "write_replace(%r, %r)" % (SLOT_DIR + "active", p["target"] + " 0")))
+        b.exec(agent.call("files", "write_replace(%r, %r)" % (ACTIVE, p["target"] + " 0")))
     else:
         _send_root(b, p, manifest, _Progress(0, False), kept)
 

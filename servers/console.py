@@ -41,10 +41,8 @@ from servers.lib.base import serve, configure
 from servers.lib import postmortem
 from servers.api.console import PROTOCOL
 
-# The JSON mode's constants, as in host_tools/console_protocol.py (the board does not
-# import host_tools; tests/host/test_console_protocol_agree.py checks they match).
-PREFIX = "\x1empk:"
-JSON_PROTOCOL = 1
+# The JSON mode's wire constants, shared with the host (firmware/wire.py).
+from firmware.wire import CONSOLE_PREFIX as PREFIX, CONSOLE_PROTOCOL as JSON_PROTOCOL
 JSON_COMMANDS = ("hello", "snapshot", "ps", "trace", "log", "call", "faults", "inject")
 SNAPSHOT_PARTS = ("tasks", "stats", "trace", "log", "faults")
 

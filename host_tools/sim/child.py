@@ -12,13 +12,22 @@ from host_tools.errors import MpkError
 
 BOARD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "board")
 
-# Must match host_tools/sim/board/simcore.py.
-EXIT_SOFT = 64
-EXIT_HARD = 65
-EXIT_BOOTLOADER = 66
-EXIT_FATAL = 67
-PWRON_RESET = 1
-WDT_RESET = 3
+
+
+def _board_side(name):
+    # A plain-data module of the board side (host_tools/sim/board/), read as it is.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_sim_" + name, os.path.join(BOARD_DIR, name + ".py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+_exit = _board_side("simexit")
+EXIT_SOFT, EXIT_HARD, EXIT_BOOTLOADER, EXIT_FATAL = (_exit.EXIT_SOFT, _exit.EXIT_HARD, _exit.EXIT_BOOTLOADER,
+                                                      _exit.EXIT_FATAL)
+PWRON_RESET, WDT_RESET = _exit.PWRON_RESET, _exit.WDT_RESET
 
 
 def find_micropython():

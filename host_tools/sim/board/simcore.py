@@ -10,14 +10,8 @@ import micropython
 import _thread
 import termios
 
-# Exit statuses understood by the host relay (host_tools/sim/child.py).
-EXIT_SOFT = 64        # soft reset: host restarts us, REPL mode kept
-EXIT_HARD = 65        # machine.reset() or watchdog: host restarts us as after power-up
-EXIT_BOOTLOADER = 66  # machine.bootloader()
-EXIT_FATAL = 67       # the board cannot start (e.g. flash does not mount)
-
-PWRON_RESET = 1       # rp2 values of machine.reset_cause()
-WDT_RESET = 3
+# Exit statuses understood by the host relay, and reset causes (simexit.py).
+from simexit import EXIT_SOFT, EXIT_HARD, EXIT_BOOTLOADER, EXIT_FATAL, PWRON_RESET, WDT_RESET
 
 cfg = None
 _ctl = None
