@@ -44,10 +44,18 @@ def _deploy():
             for r in deploy_bench.rows()]
 
 
+def _live():
+    from bench import live_bench
+
+    return [dict(name=r["name"], value=r["seconds"], unit="s", goal=r["goal"], ok=r["ok"])
+            for r in live_bench.rows()]
+
+
 SECTIONS = (
     ("kernel (MicroPython unix port)", _kernel),
     ("servers (virtual board)", _servers),
     ("deploy (virtual boards)", _deploy),
+    ("live update of one server (mpk deploy --live)", _live),
     ("emulated RP2040 (official firmware; us of emulated time)", _emulated),
 )
 

@@ -9,7 +9,8 @@
 # Only hal/__init__.py touches `machine`; the definitions are data.
 import sys
 
-NAMES = ("pico", "pico_w", "esp32", "esp32s3", "sim")
+# Every board, one name each (its module's); "sim" is the virtual board.
+NAMES = ("pico", "pico_w", "pico2", "pico2_w", "esp32", "esp32s2", "esp32s3", "esp32c3", "sim")
 
 _current = None
 

@@ -19,3 +19,12 @@ UART = {1: {"tx": 17, "rx": 18},
 ADC = {"ADC0": 1, "ADC1": 2, "ADC2": 3, "ADC3": 4, "ADC4": 5, "ADC5": 6}
 ADC_VREF_UV = 3100000
 LIMITS = dict(_L, heap=256 * 1024, task_heap=24 * 1024, mailbox_max=64, tasks=48)
+
+if False:  # for the host only (see boards/pico.py)
+    MACHINE = "Generic ESP32S3 module with ESP32-S3"
+    FIRMWARE = ("esp32", "ESP32_GENERIC_S3", "esp")
+    # The firmware's REPL on the native USB (TinyUSB CDC); the chip's USB-Serial/JTAG (its
+    # boot ROM, esptool); the DevKitC-1's CP2102N on its UART port.
+    USB = {(0x303A, 0x4001): "Espressif USB (MicroPython)",
+           (0x303A, 0x1001): "Espressif USB-Serial/JTAG",
+           (0x10C4, 0xEA60): "Silicon Labs CP210x USB-serial"}

@@ -42,3 +42,19 @@ LIMITS = {
     "mailbox_max": 32,
     "tasks": 32,
 }
+
+# What only the host (mpk) reads: host_tools/board_defs.py takes it from this file. An
+# `if False:` block compiles to nothing, so it costs the board no RAM (on a Pico running
+# the firmware every new name takes a slot in a nearly full table: README, "The heap of a
+# full system"). A board module that imports another's (`from boards.pico import *`)
+# inherits these too, and sets those that differ in its own block.
+if False:
+    MACHINE = "Raspberry Pi Pico with RP2040"   # os.uname().machine of the official firmware
+    MPY_ARCH = "armv6m"                         # mpy-cross -march
+    # mpk flash --board: (mpflash port, MicroPython board id, file kind: "uf2" for the
+    # BOOTSEL drive, "esp" an image for esptool); the chip it checks the file against is MCU.
+    FIRMWARE = ("rp2", "RPI_PICO", "uf2")
+    # USB VID:PID of its serial port running MicroPython, and what that device is.
+    USB = {(0x2E8A, 0x0005): "Raspberry Pi RP2 (MicroPython)"}
+    # Bytes: the whole flash, the filesystem the official firmware makes on it, an erase block.
+    FLASH = (2048 * 1024, 1408 * 1024, 4096)

@@ -23,3 +23,10 @@ WDT_CTRL = "sim"                         # simboard.wdt_running() tells
 HIL_WIRING = {"wires": [["GP2", "GP3"], ["GP6", "GP7"]]}
 LOOPBACK_PINS = (("GP2", "GP3"), ("GP6", "GP7"))
 LIMITS = dict(_L, heap=512 * 1024)
+
+if False:  # for the host only (see boards/pico.py)
+    MACHINE = None      # the board it is like's, with " (virtual)": host_tools/sim/boards.py
+    MPY_ARCH = None     # the unix port's, which the board tells when it is connected
+    FIRMWARE = None     # nothing to flash: `mpk sim` runs it
+    USB = {}            # a pseudo-terminal, not USB
+    FLASH = None        # the board it is like's

@@ -10,7 +10,7 @@
 import sys
 from servers.supervisor import SPEC, POLICIES, CONFIG as SUPERVISOR_CONFIG
 
-TOP_KEYS = ("board", "kernel", "tasks")
+TOP_KEYS = ("board", "kernel", "tasks", "srv")
 IRQ_SOURCES = ("pin", "timer")
 BUS_KINDS = ("i2c", "spi", "uart")
 FEATURES = {"wifi": "HAS_WIFI"}      # a "needs" value -> the board data that says so
@@ -138,6 +138,8 @@ def tasks_for(board, image):
     for k in image:
         if k not in TOP_KEYS:
             _refuse(None, "unknown key %r (an image has: %s)" % (k, ", ".join(TOP_KEYS)))
+    if type(image.get("srv", True)) is not bool:
+        _refuse(None, "srv must be True or False")
     limits = getattr(board, "LIMITS", {})
     entries = [e for e in image.get("tasks", ()) if _applies_checked(e, board)]
     names = set()

@@ -11,6 +11,9 @@ import boards
 from firmware import system
 from servers import supervisor
 
+if system.IMAGE.get("srv", True):
+    from firmware import srvfs   # now, while the heap is whole (its names too): see mount_srv
+
 
 def build(image=None, board=None, reset=None):
     # The kernel with the supervisor spawned (not yet running): for main() and tests.
@@ -49,37 +52,26 @@ def spawn_supervisor(k, b, tasks, reserved, reset, postmortem=True):
                    owns=supervisor.owned_keys(sup))
 
 
-# The REPL's share of the heap. Loading the firmware and running it leave the heap in
-# small pieces, and the first thing typed at the REPL after Ctrl-C may need one large
-# block: MicroPython's table of interned names grows by doubling (on a Pico with the
-# full image the next step is 1280 entries, 7.7 KB in one piece, and /main.py's own
-# `from firmware.repl import *` takes it). So boot.py takes a block that size before the
-# firmware loads, the system runs beside it, and it is let go when the kernel stops into
-# the REPL; taken again on resume, if the REPL left it whole.
+# (The REPL after Ctrl-C needs room in MicroPython's table of interned names, which grows
+# by doubling into one large block: boot.py grows it before the firmware loads, see there.)
 def run(k):
-    _reserve(True)
-    try:
-        r = k.run()
-    finally:
-        _reserve(False)
+    r = k.run()
     if r in ("interrupted", "stopped"):      # Ctrl-C at the REPL, or through the console
         print("mpk: stopped (Ctrl-C); every task kept%s; ps() to look, resume() to run on"
               % _wdt_note())
     return r
 
 
-def _reserve(keep):
-    boot = sys.modules.get("boot")
-    if boot is None or not hasattr(boot, "RESERVE"):
-        return                   # not started by boot.py (tests, benchmarks)
-    if not keep:
-        boot.reserve = None
-        kernel.port.collect()
-    elif boot.reserve is None:
-        try:
-            boot.reserve = bytearray(boot.RESERVE)
-        except MemoryError:
-            pass                 # the REPL used the block: what it needed is in place now
+def mount_srv(k):
+    # /srv: the running system as files (firmware/srvfs.py), for the REPL and file tools.
+    # Its stand-in was loaded with this module, early in the boot: the mount itself takes
+    # 48 bytes of a heap the firmware has filled. The system runs without it if it fails.
+    try:
+        from firmware import srvfs
+
+        srvfs.mount(k)
+    except Exception as e:
+        print("mpk: /srv not mounted:", e)
 
 
 def _wdt_note():
@@ -104,6 +96,8 @@ def main():
     k = kernel.Kernel(forever=True, **image.get("kernel", {}))
     spawn_supervisor(k, b, tasks, reserved, None)
     del tasks
+    if image.get("srv", True):
+        mount_srv(k)
     k.resume = lambda: run(k)    # what the host's resume line calls (RESUME_CODE)
     return run(k)
 

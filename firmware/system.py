@@ -25,6 +25,7 @@ HB = 2000           # ms between liveness pings of a server
 IMAGE = {
     "board": None,                   # None: find out at boot; or "pico", "pico_w", ...
     "kernel": {"trace": 64, "slow_slice_ms": 20},
+    "srv": True,                     # mount /srv at boot: ps, trace, log as files (firmware/srvfs.py)
     "tasks": [
         # the supervisor first: it starts everything below (its config: restart limits)
         {"name": "supervisor", "prio": 7, "mailbox": 16, "privileged": True,

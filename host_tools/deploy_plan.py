@@ -221,3 +221,58 @@ def check_space(p):
             "flash full: the new firmware needs %s more but the board has %s free; nothing was "
             "written (free space with `mpk rm`, or make the firmware smaller)"
             % (human(p["need_bytes"]), human(p["free_bytes"])))
+
+
+# --- live update (mpk deploy --live) -------------------------------------------------------
+# What a running system cannot take without a reset, by where the changed file is: the
+# first match names the reason. Anything else under servers/ or firmware/apps/ is a task's
+# own code, which the supervisor replaces live (servers/lib/live_update.py).
+LIVE_REFUSED = (
+    ("kernel/", "the kernel"),
+    ("servers/lib/", "code every server shares"),
+    ("servers/api/", "a client API that other tasks have imported"),
+    ("servers/supervisor.", "the supervisor (it does the update)"),
+    ("servers/console.", "the console (it carries the update)"),
+    ("servers/__init__", "the servers package"),
+    ("firmware/apps/__init__", "the apps package"),
+    ("hal/", "the hardware layer"),
+    ("boards/", "the board definitions"),
+    ("firmware/", "the firmware itself or the image's task list"),
+)
+_LIVE_OK = ("servers/", "firmware/apps/")
+
+
+def running_tree_changes(manifest, scan):
+    """Tree files (paths) where `manifest` differs from the running (active) tree: changed,
+    added or gone. None when the board runs no complete tree to compare with."""
+    active, _ = parse_active(scan.get("active"))
+    have = scan.get(active) if active in _wire.TREES else None
+    if not have or ".built" not in have:
+        return None
+    want = {p: v["sha256"][:HASH_LEN] for p, v in manifest["tree"].items()}
+    files = {p: v[0] for p, v in have.items() if v is not None and p not in MARKS}
+    return sorted(p for p in set(want) | set(files) if want.get(p) != files.get(p))
+
+
+def live_modules(manifest, scan, p):
+    """For `mpk deploy --live`: (the modules to replace on the running system, None), or
+    (None, why it cannot be done live), from the plan p and the scan."""
+    if p["root_send"]:
+        return None, "/%s changed (it runs only at boot)" % p["root_send"][0]
+    changed = running_tree_changes(manifest, scan)
+    if changed is None:
+        return None, "the board runs no complete deployed tree to update"
+    mods = []
+    for path in changed:
+        if path == build_mod.QSTRS:
+            continue                     # read at boot only (boot.py): nothing to apply live
+        why = next((w for pre, w in LIVE_REFUSED if path.startswith(pre)
+                    and not (pre == "firmware/" and path.startswith("firmware/apps/"))), None)
+        if why is None and not path.startswith(_LIVE_OK):
+            why = "a file outside the servers"
+        if why is not None:
+            return None, "%s changed: %s" % (path, why)
+        if path not in manifest["tree"]:
+            return None, "%s is gone (a live update replaces code, it does not remove it)" % path
+        mods.append(path.rsplit(".", 1)[0].replace("/", "."))
+    return mods, None

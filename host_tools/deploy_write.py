@@ -3,6 +3,7 @@
 Imported only when a deploy has something to write (host_tools/deploy.py reads the
 board and decides; a no-change deploy never loads this module).
 """
+import os
 import sys
 
 from host_tools import agent, transfer
@@ -34,11 +35,11 @@ class _Progress:
             self.bar.stop()
 
 
-def _send_files(board, items, progress, deflate=False):
+def _send_files(board, items, progress, deflate=False, frame=transfer.FRAME):
     """items: [(local path, remote path)]; streamed to the board's receiver. Returns the
     hashes of what the board wrote, per item."""
     return transfer.send_files(board, items, progress.advance, deflate=deflate, timeout=60,
-                               hash_len=HASH_LEN)
+                               hash_len=HASH_LEN, frame=frame)
 
 
 def _copy_files(board, pairs):
@@ -137,17 +138,20 @@ def _apply(b, manifest, p, progress, hook, kept=None):
         # 2. copies on the board from the running tree.
         sums = dict(zip(p["copy"], _copy_files(b, [(src + f, t + f) for f in p["copy"]])))
         hook("copied", b)
-        # 3. sends.
-        bar = _Progress(p["send_bytes"], progress)
+        # 3. sends, and with them the tree's .sums as .sums.new (seal.py).
+        sums_file = _sums_file(manifest)
+        bar = _Progress(p["send_bytes"] + os.path.getsize(sums_file), progress)
         try:
-            sums.update(zip(p["send"], _send_files(b, [(tree_dir + f, t + f) for f in p["send"]], bar,
-                                                   p.get("deflate"))))
+            got = _send_files(b, [(tree_dir + f, t + f) for f in p["send"]] + [(sums_file, t + ".sums.new")],
+                              bar, p.get("deflate"), p.get("frame", transfer.FRAME))
+            sums.update(zip(p["send"], got))
+            if got[-1] is not None and got[-1] != _file_hash(sums_file):
+                raise MpkError("the tree's .sums arrived damaged; nothing was switched: run `mpk deploy` again")
             hook("sent", b)
             # 4. check what was written (the board hashed it as it wrote), then mark the
             # tree complete.
             _check_written(sums, manifest["tree"], "")
-            tree_sums = [(f, v["sha256"][:HASH_LEN], v["size"]) for f, v in sorted(manifest["tree"].items())]
-            b.exec(agent.call("seal", "seal(%r, %r, %r)" % (t, tree_sums, manifest["build_id"])), timeout=30)
+            b.exec(agent.call("seal", "seal(%r, %r)" % (t, manifest["build_id"])), timeout=30)
             # 5. root files (atomic: tmp then rename), then the switch.
             _send_root(b, p, manifest, bar, kept)
         finally:
@@ -156,6 +160,29 @@ def _apply(b, manifest, p, progress, hook, kept=None):
         b.exec(agent.call("files", "write_replace(%r, %r)" % (ACTIVE, p["target"] + " 0")))
     else:
         _send_root(b, p, manifest, _Progress(0, False), kept)
+
+
+def _file_hash(path):
+    import hashlib
+
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:HASH_LEN]
+
+
+def _sums_file(manifest):
+    """The .sums text of the manifest's tree (seal.py), as a file beside the build."""
+    text = "".join("%s %d %s\n" % (v["sha256"][:HASH_LEN], v["size"], f) for f, v in sorted(manifest["tree"].items()))
+    path = os.path.join(manifest["dir"], "tree.sums")
+    try:
+        with open(path) as f:
+            if f.read() == text:
+                return path
+    except OSError:
+        pass
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)      # parallel deploys of one build write the same text
+    return path
 
 
 def _check_written(sums, entries, prefix):

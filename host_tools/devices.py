@@ -8,31 +8,25 @@ import os
 
 import serial.tools.list_ports
 
-# (vid, pid or None for any) -> what it is
-KNOWN_USB = [
-    ((0x2E8A, 0x0005), "Raspberry Pi RP2 (MicroPython)"),
-    ((0x2E8A, 0x0003), "Raspberry Pi RP2040 in BOOTSEL mode"),
-    ((0x2E8A, 0x000F), "Raspberry Pi RP2350 in BOOTSEL mode"),
-    ((0x2E8A, None), "Raspberry Pi RP2"),
-    ((0xF055, None), "MicroPython board"),
-    ((0x303A, None), "Espressif USB"),
-    ((0x10C4, 0xEA60), "Silicon Labs CP210x USB-serial"),
-    ((0x1A86, 0x7523), "WCH CH340 USB-serial"),
-    ((0x1A86, 0x55D4), "WCH CH9102 USB-serial"),
-    ((0x1A86, 0x55D3), "WCH CH343 USB-serial"),
-    ((0x0403, 0x6001), "FTDI FT232 USB-serial"),
-    ((0x0403, 0x6015), "FTDI FT231X USB-serial"),
-]
+_KNOWN = None
+
+
+def _known_usb():
+    """{(vid, pid): (what it is, [boards])}: the USB of each board, in boards/<name>.py."""
+    global _KNOWN
+    if _KNOWN is None:
+        from host_tools import board_defs
+
+        _KNOWN = board_defs.usb()
+    return _KNOWN
 
 
 def usb_kind(vid, pid):
-    """What a VID:PID is, or None when it is not a board we know."""
+    """What a VID:PID is (and which boards show up as it), or None when no board does."""
     if vid is None:
         return None
-    for (kv, kp), name in KNOWN_USB:
-        if kv == vid and (kp is None or kp == pid):
-            return name
-    return None
+    known = _known_usb().get((vid, pid))
+    return "%s: %s" % (known[0], ", ".join(known[1])) if known else None
 
 
 def usb_ports(comports=None):
@@ -76,9 +70,7 @@ def virtual_ports():
 
 
 def discover(comports=None, virtual=True):
-    found = usb_ports(comports)
-    # A BOOTSEL-mode RP2 has no MicroPython serial port.
-    found = [d for d in found if "BOOTSEL" not in d["description"]]
+    found = usb_ports(comports)     # only the ports of boards running MicroPython (not BOOTSEL)
     if virtual:
         found += virtual_ports()
     return found

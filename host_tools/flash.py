@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from host_tools import board_defs
 from host_tools.errors import MpkError
 
 UF2_MAGIC0 = 0x0A324655
@@ -34,17 +35,8 @@ RP2350_FAMILIES = {0xE48BFF59, 0xE48BFF5A, 0xE48BFF5B}
 
 ESP_MAGIC = 0xE9
 
-# mpk board name -> (mpflash port, MicroPython board id, kind, chip)
-BOARDS = {
-    "pico": ("rp2", "RPI_PICO", "uf2", "rp2040"),
-    "pico_w": ("rp2", "RPI_PICO_W", "uf2", "rp2040"),
-    "pico2": ("rp2", "RPI_PICO2", "uf2", "rp2350"),
-    "pico2_w": ("rp2", "RPI_PICO2_W", "uf2", "rp2350"),
-    "esp32": ("esp32", "ESP32_GENERIC", "esp", "esp32"),
-    "esp32s2": ("esp32", "ESP32_GENERIC_S2", "esp", "esp32s2"),
-    "esp32s3": ("esp32", "ESP32_GENERIC_S3", "esp", "esp32s3"),
-    "esp32c3": ("esp32", "ESP32_GENERIC_C3", "esp", "esp32c3"),
-}
+# What each board is flashed with (mpflash port, MicroPython board id, file kind) is its
+# FIRMWARE in boards/<name>.py, the chip its MCU: host_tools/board_defs.firmware(name).
 
 
 # ---------------------------------------------------------------------------- checks
@@ -320,9 +312,7 @@ def _version_key(fn):
 
 def newest_cached(board, cache=None, preview=False):
     """The newest cached firmware file for a board, or None."""
-    if board not in BOARDS:
-        raise MpkError("unknown board %r (known: %s)" % (board, ", ".join(sorted(BOARDS))))
-    _port, bid, kind, _chip = BOARDS[board]
+    _port, bid, kind, _chip = board_defs.firmware(board)
     ext = ".uf2" if kind == "uf2" else ".bin"
     cache = Path(cache or cache_dir())
     best = None
@@ -344,7 +334,7 @@ def newest_cached(board, cache=None, preview=False):
 
 def mpflash_download(board, cache):
     """Download the newest stable firmware for a board with mpflash; raises MpkError offline."""
-    port, bid, _kind, _chip = BOARDS[board]
+    port, bid, _kind, _chip = board_defs.firmware(board)
     os.environ.setdefault("MPFLASH_FIRMWARE", str(cache))
     try:
         from loguru import logger

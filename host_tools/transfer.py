@@ -25,7 +25,7 @@ def _deflate(data):
     return z.compress(data) + z.flush()
 
 
-def frames(items, deflate=False):
+def frames(items, deflate=False, frame=FRAME):
     """The frames for items [(local path, remote path)], as (bytes, raw bytes covered:
     a plain data frame covers its own bytes; a deflated file is covered by its close)."""
     for local, remote in items:
@@ -37,19 +37,20 @@ def frames(items, deflate=False):
         path = remote.encode()
         yield b"%s %d\n%s" % (b"z" if packed is not None else b"o", len(path), path), 0
         body = data if packed is None else packed
-        for i in range(0, len(body), FRAME):
-            raw = body[i:i + FRAME]
+        for i in range(0, len(body), frame):
+            raw = body[i:i + frame]
             piece = base64.b64encode(raw)
             yield b"d %d\n%s" % (len(piece), piece), len(raw) if packed is None else 0
         yield b"c 0\n", 0 if packed is None else len(data)
     yield b"q 0\n", 0
 
 
-def send_files(board, items, progress=None, deflate=False, timeout=60, hash_len=20):
+def send_files(board, items, progress=None, deflate=False, timeout=60, hash_len=20, frame=FRAME):
     """Write items [(local path, remote path)] on the board (in the raw REPL).
 
     board: a host_tools.link.Board. progress(n) is called with the raw bytes
-    written as the board acknowledges them. Returns the sha256 of what the board wrote,
+    written as the board acknowledges them. frame: raw bytes per data frame (smaller for a
+    board whose heap is in small pieces: a live update writes beside the running system). Returns the sha256 of what the board wrote,
     per item (hex cut to hash_len; None where the board has no hashlib). A board-side
     failure (a full flash) is raised as BoardExecError after the whole stream, with the
     board's traceback.
@@ -60,8 +61,8 @@ def send_files(board, items, progress=None, deflate=False, timeout=60, hash_len=
 
     def talk(port):
         sent = []                        # raw bytes of each frame not yet acknowledged
-        for frame, covered in frames(items, deflate):
-            port.write(frame)
+        for data, covered in frames(items, deflate, frame):
+            port.write(data)
             sent.append(covered)
             while len(sent) >= WINDOW:
                 _acked(port, sent, progress, block=True)

@@ -51,6 +51,7 @@ class Log:
         self.tags = [None] * capacity
         self.texts = [None] * capacity
         self.seq = 0                # last seq given out
+        self.name = "log"           # the name it serves under (main() sets it)
         self.min_level = level_number(level)
         self.filtered = 0
         self.persisted = 0
@@ -126,6 +127,12 @@ class Log:
             except OSError:
                 pass
 
+    def close(self):
+        # serve() calls this however the server ends: /srv/log stops showing this ring.
+        global last
+        if last is self:
+            last = None
+
     # --- ops --------------------------------------------------------------------------
 
     def op_log(self, sender, level, tag, text):
@@ -199,8 +206,16 @@ def _makedirs(path):
 CONFIG = {"capacity": 64, "level": "debug", "persist": None}
 
 
+# The running log server's ring, for /srv/log (firmware/srvfs_files.py), which shows its
+# records and adds the lines written to it, in place: from the REPL, or a privileged task.
+last = None
+
+
 def main(name="log", **config):
+    global last
     c = configure(CONFIG, config, name)
-    yield from serve(PROTOCOL, Log(c["capacity"], c["level"], c["persist"]), name)
+    lg = last = Log(c["capacity"], c["level"], c["persist"])
+    lg.name = name
+    yield from serve(PROTOCOL, lg, name)
 
 

@@ -25,7 +25,18 @@
 # task is pinged at once. The pinger runs at the supervisor's priority, so a server
 # spinning at its clients' priority is still caught.
 #
-# The supervisor never sends to its clients and never blocks on them: it only replies. It
+# Live update (MINIX 3's): ("update", modules, tree) replaces the children whose code is
+# one of `modules` by new incarnations loaded from `tree` (a freshly deployed one, which
+# becomes the tree on sys.path); every other child keeps running, state and all. Each old
+# incarnation is asked for its state first (("handoff",), servers/lib/base.py), which the
+# new one gets as main(..., handoff=state). The update is answered at once; a new
+# incarnation that ends abnormally within the grace period brings the old code back (the
+# old tree on sys.path again, the old tree marked active), and ("updated",) says how it
+# ended once the grace period is over, with the fault if it was rolled back. (Answered at
+# once, not after the grace: the caller, the console, is pinged like any server.)
+#
+# The supervisor never sends to its clients and never blocks on them: it only replies
+# (the handoff, asked with a short timeout during an update, is the one call it makes). It
 # is privileged (it spawns, kills and reads other tasks' records, all through system
 # calls), and gives that right only to the children whose spec says "privileged".
 #
@@ -35,7 +46,7 @@
 import sys
 import kernel
 from kernel import port
-from servers.lib.base import serve, configure, ServerError, NOENT, BADREQ, DENIED, PING_BIT
+from servers.lib.base import serve, configure, ServerError, NOENT, BADREQ, BUSY, DENIED, PING_BIT
 from servers.lib import postmortem
 from servers.api.supervisor import PROTOCOL, HISTORY
 
@@ -169,12 +180,13 @@ class Supervisor:
     # The policy. What it asks of the kernel comes in as generator functions, so the
     # supervisor task runs them as system calls and a test runs fakes:
     #   spawn(spec) -> tid,  kill(tid),  heap_of(tid) -> bytes allocated so far or None;
+    # handoff(tid) -> the state a task hands over;
     # and plain functions reset(why), now() -> ticks_ms. The methods that start or stop
     # tasks are generators too (`yield from sup.on_down(...)`).
     oom_retry_ms = 10        # serve(): nothing restarts the supervisor, it outlives an OOM
 
     def __init__(self, specs, config=None, spawn=None, kill=None, reset=None,
-                 now=None, limits=None, heap_of=None, note=None, fault_of=None):
+                 now=None, limits=None, heap_of=None, note=None, fault_of=None, handoff=None):
         self.config = dict(DEFAULTS)
         if config:
             self.config.update(config)
@@ -195,6 +207,9 @@ class Supervisor:
         self.now = now or port.ticks_ms
         self.quota_due = None if all(opt(c.spec, "quota") is None for c in self.children) \
             else port.ticks_add(self.now(), QUOTA_WINDOW_MS)
+        self.update = None       # the live update in its grace period (live_update.Update)
+        self.updated = None      # how the last one ended (op_updated)
+        self._handoff = handoff or _handoff      # handoff(tid) -> the state it hands over
 
     def add(self, spec, limits=None):
         # One more child (before start_all).
@@ -211,11 +226,14 @@ class Supervisor:
             if not c.held:
                 yield from self._start(c)
 
-    def _start(self, c):
+    def _start(self, c, handoff=None):
         c.due = None
         c.heap = None
+        spec = c.spec
+        if handoff is not None:          # the old incarnation's state, for main(handoff=)
+            spec = dict(spec, config=dict(opt(spec, "config") or {}, handoff=handoff))
         try:
-            tid = yield from self._spawn(c.spec)
+            tid = yield from self._spawn(spec)
         except Exception as e:       # import error, bad arguments, out of memory, Denied
             try:
                 why = "start:%s: %s" % (type(e).__name__, _text(e))
@@ -261,6 +279,10 @@ class Supervisor:
             return None                # one we killed ourselves, or not ours
         c.tid = None
         c.ping_due = None
+        u = self.update
+        if u is not None and reason != "normal" and any(r[0] is c for r in u.replaced):
+            yield from self._roll_back(u, c, tid, reason, fault)
+            return c
         yield from self._ended_safe(c, tid, reason, fault)
         return c
 
@@ -348,10 +370,94 @@ class Supervisor:
 
     # --- timers -----------------------------------------------------------------------------
 
+    # --- live update ------------------------------------------------------------------------
+
+    def op_update(self, sender, modules, tree, grace_ms):
+        from servers.lib import live_update      # only when asked: RAM a Pico keeps otherwise
+        if self.update is not None:
+            raise ServerError(BUSY, "a live update is in its grace period")
+        mods = {}
+        for c in self.children:
+            m = opt(c.spec, "module")
+            if m in modules:
+                mods.setdefault(m, []).append(c)
+        missing = [m for m in modules if m not in mods]
+        if missing:
+            raise ServerError(BADREQ, "not the code of a task in the image: %s" % ", ".join(missing))
+        old = live_update.tree_on_path()
+        if old is None or old == tree:
+            raise ServerError(BADREQ, "no deployed tree on sys.path to update from (%s)" % old)
+        u = live_update.Update(modules, old, tree, port.ticks_add(self.now(), grace_ms))
+        self.update = u
+        self.updated = None
+        for m in modules:
+            for c in mods[m]:
+                u.replaced.append((c, c.tid))
+                u.states[c.name] = yield from self._stop_handing_off(c)
+        live_update.use_tree(old, tree)
+        live_update.forget(modules)
+        for c, _ in u.replaced:
+            self._record(c, None, "update", "restart", 0, None)
+            c.restarts += 1
+            c.times = []
+            yield from self._start(c, u.states[c.name])
+            if c.tid is None:            # the new code does not even start
+                yield from self._roll_back(u, c, None, "start", {"name": c.name, "type": "StartError",
+                                                                 "text": self.history[-1]["reason"]})
+                break
+        return {"tasks": [(c.name, old, c.tid) for c, old in u.replaced], "grace_ms": grace_ms}
+
+    def op_updated(self, sender):
+        # How the last live update ended: None while in its grace period (or if none ran).
+        return None if self.update is not None else self.updated
+
+    def _stop_handing_off(self, c):
+        # Ask the old incarnation for its state (it then ends), and make sure it has.
+        state = None
+        if c.tid is not None:
+            self.by_tid.pop(c.tid, None)
+            try:
+                state = yield from self._handoff(c.tid)
+            except (kernel.IPCError, kernel.Timeout):
+                state = None
+            if type(state) is not dict:
+                state = None
+            yield from self._stop(c)
+        return state
+
+    def _roll_back(self, u, failed, tid, reason, fault):
+        # A new incarnation failed in its grace period: the old code comes back, for every
+        # task the update replaced, with the state the old incarnations handed over.
+        from servers.lib import live_update
+        self.update = None
+        self._record(failed, tid, "update:" + reason, "rollback", 0, fault)
+        for c, _ in u.replaced:
+            if c is not failed:
+                yield from self._stop(c)
+        live_update.use_tree(u.new, u.old)
+        live_update.forget(u.modules)
+        for c, _ in u.replaced:
+            c.times = []
+            yield from self._start(c, u.states.get(c.name))
+        try:
+            live_update.mark_active(u.old)
+        except OSError:
+            pass
+        self.updated = {"rolled_back": True, "task": failed.name, "reason": reason, "fault": fault,
+                        "tasks": [(c.name, old, c.tid) for c, old in u.replaced]}
+
+    def _update_done(self, u):
+        self.update = None
+        self.updated = {"rolled_back": False, "tasks": [(c.name, old, c.tid) for c, old in u.replaced]}
+
     def next_due(self):
-        # ms until the next pending restart or quota check (0: now), or None.
+        # ms until the next pending restart, quota check or the end of a live update's
+        # grace (0: now), or None.
         now = self.now()
         best = None if self.quota_due is None else max(0, port.ticks_diff(self.quota_due, now))
+        if self.update is not None:
+            d = max(0, port.ticks_diff(self.update.until, now))
+            best = d if best is None else min(best, d)
         for c in self.children:
             if c.due is not None:
                 d = max(0, port.ticks_diff(c.due, now))
@@ -361,6 +467,9 @@ class Supervisor:
 
     def run_due(self):
         now = self.now()
+        u = self.update
+        if u is not None and port.ticks_diff(u.until, now) <= 0:
+            self._update_done(u)
         for c in self.children:
             if c.due is not None and port.ticks_diff(c.due, now) <= 0:
                 c.restarts += 1
@@ -571,6 +680,13 @@ def owned_keys(spec):
 
 def _kill(tid):
     yield kernel.kill(tid)
+
+
+HANDOFF_TIMEOUT_MS = 500
+
+
+def _handoff(tid):
+    return (yield kernel.call(tid, ("handoff",), HANDOFF_TIMEOUT_MS))
 
 
 def _heap_of(tid):

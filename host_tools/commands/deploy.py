@@ -14,6 +14,11 @@ def arguments(p):
     p.add_argument("--verify", action="store_true",
                    help="hash every file on the board, not trusting the hashes a tree keeps from the "
                         "deploy that wrote it (for a board whose /mpk files were changed by hand)")
+    p.add_argument("--live", action="store_true",
+                   help="replace only the servers whose code changed, on the running system, without a "
+                        "reset (every other task keeps running); a new one that faults is rolled back")
+    p.add_argument("--grace", type=float, default=3.0, metavar="S",
+                   help="with --live: a new server that faults within S seconds is rolled back (default 3)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--root", default=None, help="project root (default: this checkout)")
 
@@ -23,7 +28,7 @@ def run(args):
 
     s = deploy_mod.deploy(port=args.port, board_name=args.board, reset=not args.no_reset, wait_s=args.wait,
                           log=None if args.json else print, root=args.root or deploy_mod.build_mod.PROJECT_ROOT,
-                          verify=args.verify)
+                          verify=args.verify, live=args.live, grace_s=args.grace)
     if args.json:
         import json
 

@@ -1,5 +1,5 @@
 """`mpk flash`: MicroPython onto a Pico (UF2 to its BOOTSEL drive) or an ESP32 (esptool)."""
-from host_tools import flash as flash_mod
+from host_tools import board_defs, flash as flash_mod
 from host_tools.link import add_port_argument
 from host_tools.errors import MpkError
 
@@ -7,7 +7,7 @@ from host_tools.errors import MpkError
 def arguments(p):
     p.add_argument("firmware", nargs="?", metavar="FIRMWARE",
                    help="firmware file (.uf2 or ESP32 .bin); omitted: the newest official one for --board")
-    p.add_argument("--board", choices=sorted(flash_mod.BOARDS), help="the board (checks the file suits it)")
+    p.add_argument("--board", choices=board_defs.flashable(), help="the board (checks the file suits it)")
     add_port_argument(p)
     p.add_argument("--drive", help="the BOOTSEL drive (default: the one mounted drive with INFO_UF2.TXT)")
     p.add_argument("--enter-bootloader", action="store_true",
@@ -20,7 +20,7 @@ def arguments(p):
 
 def run(args):
     path = args.firmware
-    want = flash_mod.BOARDS.get(args.board) if args.board else None
+    want = board_defs.firmware(args.board) if args.board else None
     if path is None:
         if not args.board:
             raise MpkError("give a FIRMWARE file, or --board NAME for the newest official MicroPython")

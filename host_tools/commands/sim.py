@@ -4,7 +4,7 @@ import sys
 import threading
 
 from host_tools.errors import MpkError
-from host_tools.sim.boards import BOARDS
+from host_tools.sim import boards as sim_boards
 
 ENGINES = ("unix", "rp2040")
 
@@ -23,7 +23,7 @@ def arguments(p):
     p.add_argument("--flash", metavar="FILE",
                    help="flash image to use (created if missing; default: a temporary one)")
     p.add_argument("--board", default="pico", metavar="NAME",
-                   help="board to simulate: %s (default: pico; rp2040 engine: pico)" % ", ".join(sorted(BOARDS)))
+                   help="board to simulate: %s (default: pico; rp2040 engine: pico)" % ", ".join(sim_boards.names()))
     p.add_argument("--wiring", metavar="FILE", help="wiring file (TOML or JSON): wires, buttons, I2C devices")
     p.add_argument("--firmware", metavar="FILE.uf2",
                    help="rp2040 engine: the MicroPython UF2 (default: $MPK_PICO_FIRMWARE, then the "

@@ -14,7 +14,10 @@
 # not copies, so checks are by exact type: a subclass or a foreign object could run its
 # own code inside the server (an __eq__ or a str method that raises).
 # Every server also answers ("ping",) with True, and takes the supervisor's liveness ping,
-# the notification bit PING_BIT, by receiving it (serve() hides it from on_kernel).
+# the notification bit PING_BIT, by receiving it (serve() hides it from on_kernel). And it
+# answers the supervisor's ("handoff",) in a live update (MINIX 3's): impl.handoff(), if
+# it has one, returns a small dict of state for its successor, which the supervisor
+# passes to the new incarnation's main as handoff=...; the reply sent, the server ends.
 import kernel
 from kernel import recv, reply, call, lookup, Dead, KERNEL, client, port
 
@@ -239,6 +242,7 @@ def serve(protocol, impl, name=None):
     #                    is handled again that much later (the supervisor, which nothing
     #                    restarts); without it the server ends and is restarted
     #   close()          called however the server ends
+    #   handoff()        the state (a small dict) for the next incarnation in a live update
     # A steady stream of requests cannot starve the tick: the deadline is checked after
     # every message. Handlers get the caller's tid; the reply goes to the call. An
     # exception in a handler is an error reply; one in the loop itself, on_tick or
@@ -298,6 +302,18 @@ def _serve(protocol, impl, name):
                 held = None
                 continue
             tid = client(sender)
+            if type(msg) is tuple and len(msg) == 1 and msg[0] == "handoff":
+                try:
+                    sup = yield lookup("supervisor", 0)
+                except kernel.Timeout:
+                    sup = None
+                if tid == sup:
+                    state = impl.handoff() if hasattr(impl, "handoff") else None
+                    yield reply(sender, state)
+                    return                     # ended normally: the successor takes over
+                yield reply(sender, err(DENIED, "handoff: only the supervisor"))
+                held = None
+                continue
             if names is not None and tid not in names:
                 # Servers that tell clients apart by name (fs jails, watchdog slots) have
                 # it at hand: the name a task was spawned under outlives its tid.

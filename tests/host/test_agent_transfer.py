@@ -120,10 +120,12 @@ def test_seal_writes_sums_that_the_next_scan_trusts_while_the_size_matches(tmp_p
     (tree / "boot.mpy").write_bytes(b"boot")
     (tmp_path / "mpk" / "active").write_text("a")
     # The host's hashes are taken as they are: a made-up one shows where a hash came from.
-    sums = [("boot.mpy", hashlib.sha256(b"boot").hexdigest()[:20], 4), ("servers/log.mpy", "f" * 20, 6)]
-    p = _run(tmp_path, agent.call("seal", "seal(%r, %r, 'b1')" % (str(tree) + "/", sums)))
+    (tree / ".sums.new").write_text("%s 4 boot.mpy\n%s 6 servers/log.mpy\n" % (
+        hashlib.sha256(b"boot").hexdigest()[:20], "f" * 20))
+    p = _run(tmp_path, agent.call("seal", "seal(%r, 'b1')" % (str(tree) + "/")))
     assert p.returncode == 0, p.stdout.decode()
     assert (tree / ".built").read_text() == "b1" and len((tree / ".sums").read_text().splitlines()) == 2
+    assert not (tree / ".sums.new").exists()
 
     def read(trust):
         expr = "scan(%r, 20, b'# mpk: ', False, %r)" % (str(tmp_path / "mpk") + "/", trust)

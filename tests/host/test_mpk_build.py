@@ -32,7 +32,7 @@ def test_build_layout_and_manifest(tmp_path):
     assert m["arch"] == "armv6m"
     assert m["mpy_version"] == "6.3"
     assert set(m["tree"]) == {"kernel/__init__.mpy", "kernel/core.mpy", "servers/gpio.mpy", "boards/pico.mpy",
-                              "boards/data.json", "firmware/main.mpy"}
+                              "boards/data.json", "firmware/main.mpy", ".qstrs"}
     assert set(m["root"]) == {"boot.py", "main.py"}
     assert (out / "root" / "boot.py").read_text() == BOOT
     assert (out / "tree" / "kernel" / "core.mpy").read_bytes()[:2] == b"M\x06"

@@ -42,7 +42,7 @@ def quiet(*a):
 def test_first_deploy_noop_and_one_file(virtual_board, tmp_path):
     root = project(tmp_path)
     s1 = D.deploy(port=virtual_board.port, root=root, log=quiet)
-    assert s1["tree"] == "a" and s1["switched"] and s1["sent"] == 16 and s1["skipped"] == 0
+    assert s1["tree"] == "a" and s1["switched"] and s1["sent"] == 17 and s1["skipped"] == 0  # with .qstrs
     virtual_board.wait_output(b"FIRMWARE 1")
     assert board_state(virtual_board.port) == "a"  # started, so confirmed
 
@@ -52,14 +52,14 @@ def test_first_deploy_noop_and_one_file(virtual_board, tmp_path):
     (root / "kernel" / "__init__.py").write_text("VERSION = 2\n")
     virtual_board.clear_output()
     s3 = D.deploy(port=virtual_board.port, root=root, log=quiet)
-    assert s3["tree"] == "b" and s3["sent"] == 1 and s3["copied"] == 13
+    assert s3["tree"] == "b" and s3["sent"] == 1 and s3["copied"] == 14
     virtual_board.wait_output(b"FIRMWARE 2")
     assert board_state(virtual_board.port) == "b"
 
     # Back to version 1: tree a still holds it, nothing is sent.
     (root / "kernel" / "__init__.py").write_text("VERSION = 1\n")
     s4 = D.deploy(port=virtual_board.port, root=root, log=quiet)
-    assert s4["tree"] == "a" and s4["sent"] == 0 and s4["skipped"] == 14
+    assert s4["tree"] == "a" and s4["sent"] == 0 and s4["skipped"] == 15
 
     # A removed module is removed from the tree it is deployed into.
     (root / "servers" / "s00.py").unlink()

@@ -97,4 +97,7 @@ def test_board_names():
     assert board_name_from_info("rp2", "Raspberry Pi Pico with RP2040") == "pico"
     assert board_name_from_info("rp2", "Raspberry Pi Pico W with RP2040") == "pico_w"
     assert board_name_from_info("esp32", "Generic ESP32S3 module with ESP32S3") == "esp32s3"
-    assert board_name_from_info("linux", "linux [GCC 14]") == "virtual"
+    assert board_name_from_info("rp2", "Raspberry Pi Pico2 with RP2350-RISCV") == "pico2"
+    # The virtual board is "sim", its module's name, whichever engine or board it is like.
+    assert board_name_from_info("rp2", "Raspberry Pi Pico (virtual) with RP2040") == "sim"
+    assert board_name_from_info("linux", "linux [GCC 14]") == "sim"

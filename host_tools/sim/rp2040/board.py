@@ -22,7 +22,6 @@ import shutil
 import signal
 import struct
 import subprocess
-import sys
 import threading
 
 from host_tools.errors import MpkError
@@ -66,13 +65,9 @@ def find_bootrom(explicit=None):
 
 def board_definition(name):
     """The board's module in boards/ (the firmware's own data: pins, buses)."""
-    from host_tools.build import PROJECT_ROOT
+    from host_tools import board_defs
 
-    if str(PROJECT_ROOT) not in sys.path:
-        sys.path.insert(0, str(PROJECT_ROOT))
-    import boards
-
-    return boards.load(name)
+    return board_defs.load(name)
 
 
 def _check_emulator_installed():
