@@ -15,8 +15,14 @@ EMULATOR_DIR ?= $(abspath ../shared/emulator)
 MPK_PICO_FIRMWARE ?= $(firstword $(wildcard $(EMULATOR_DIR)/RPI_PICO-*.uf2))
 MPK_RP2040_BOOTROM ?= $(wildcard $(EMULATOR_DIR)/rp2040-bootrom-b1.bin)
 export MPK_PICO_FIRMWARE MPK_RP2040_BOOTROM
+# A rack through labgrid (mpk hil --board labgrid:..., mpk rig): labgrid in a venv of its own
+# (its pyserial fork must not replace mpk's pyserial), pinned in host_tools/rack/requirements.txt,
+# and ser2net, which its exporter runs (Debian package; installed when we may, else the
+# labgrid test is skipped and says why).
+LAB := .venv-labgrid
+LAB_STAMP := $(LAB)/.installed-stamp
 
-.PHONY: setup run test test-fast bench chaos clean
+.PHONY: setup lab run test test-fast bench chaos clean
 
 setup: $(STAMP) $(EMU_STAMP)
 
@@ -25,6 +31,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+lab: $(LAB_STAMP)
+	@command -v ser2net >/dev/null 2>&1 || test -x /usr/sbin/ser2net || \
+	  { apt-get install -y -q ser2net >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q ser2net >/dev/null 2>&1; }; } || \
+	  echo "make lab: ser2net is not installed and apt-get could not install it (not root?): the labgrid test will be skipped"
+
+$(LAB_STAMP): host_tools/rack/requirements.txt
+	$(PYTHON) -m venv $(LAB)
+	$(LAB)/bin/pip install --quiet -r host_tools/rack/requirements.txt
+	touch $(LAB_STAMP)
 
 $(EMU_STAMP): $(EMU)/package.json $(EMU)/package-lock.json
 	cd $(EMU) && npm ci --no-audit --no-fund --loglevel=error
@@ -37,12 +54,15 @@ run: $(STAMP)
 # (CPU-bound: on their own, so they do not starve the virtual boards' timing), then the
 # on-device HIL suite (tests/hil) through the HIL plugin (host_tools/hil) on both virtual
 # boards at once, the unix-port board and the emulated Pico; every run runs, the target
-# fails if any does.
-test: $(STAMP) $(EMU_STAMP)
+# fails if any does. Where labgrid and ser2net are there, the host tests' labgrid test
+# (tests/host/test_labgrid_rack.py) has run the suite on the emulated Pico already (as a
+# labgrid place), so the last run takes the unix-port board only.
+test: $(STAMP) $(EMU_STAMP) lab
 	@status=0; \
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile -m "not chaos" || status=1; \
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile -m chaos tests/host || status=1; \
-	$(BIN)/python -m pytest -q -p no:cacheprovider --board sim --board emu tests/hil || status=1; \
+	boards="--board sim --board emu"; $(BIN)/python -m host_tools.rack.tools >/dev/null && boards="--board sim"; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider $$boards tests/hil || status=1; \
 	exit $$status
 
 bench: $(STAMP) $(EMU_STAMP)
@@ -55,4 +75,4 @@ chaos: $(STAMP)
 	$(BIN)/python -m chaos.run --faults $(CHAOS_FAULTS)
 
 clean:
-	rm -rf $(VENV) $(EMU)/node_modules build bench/results.json .pytest_cache
+	rm -rf $(VENV) $(LAB) $(EMU)/node_modules build bench/results.json .pytest_cache

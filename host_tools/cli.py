@@ -65,8 +65,34 @@ def build_parser(argv=None):
             mod = importlib.import_module("host_tools.commands." + name)
             p.description = getattr(mod, "DESCRIPTION", None)
             mod.arguments(p)
+            _board_alias(p)
             p.set_defaults(func=mod.run)
     return parser
+
+
+def _board_alias(p):
+    """`--board` is `--port` where a command has no --board of its own, so the board spec
+    `mpk hil --board` takes (a port, labgrid:PLACE) is taken everywhere."""
+    opts = p._option_string_actions
+    if "--port" in opts and "--board" not in opts:
+        p.add_argument("--board", dest="port", metavar="PORT|labgrid:PLACE", help="the same as --port")
+
+
+def _run(args):
+    """The command, holding the labgrid places its board specs name (host_tools/rack/) while it runs."""
+    import os
+
+    board = getattr(args, "board", None)
+    specs = [getattr(args, "port", None), os.environ.get("MPK_PORT")] + (board if isinstance(board, list) else [board])
+    held = None
+    if any(isinstance(s, str) and "labgrid:" in s for s in specs):
+        from host_tools.rack import lease
+
+        held = lease.for_command(args)
+    if held is None:
+        return args.func(args) or 0
+    with held:
+        return args.func(args) or 0
 
 
 def main(argv=None):
@@ -78,7 +104,7 @@ def main(argv=None):
         parser.print_help()
         return 2
     try:
-        return args.func(args) or 0
+        return _run(args)
     except MpkError as e:
         print(f"mpk: error: {e}", file=sys.stderr)
         return e.exit_code

@@ -658,5 +658,5 @@ def probe(port):
 def add_port_argument(parser):
     parser.add_argument(
         "--port", "-p", metavar="PORT",
-        help="serial port of the board (default: $MPK_PORT, or the only board found)",
+        help="serial port of the board, or labgrid:PLACE (a rack's; default: $MPK_PORT, or the only board found)",
     )

@@ -31,6 +31,7 @@ COMMANDS = {
     "faults": "this boot's faults, and the post-mortem of earlier boots",
     "chaos": "run the fault-injection campaign on a board",
     "hil": "run the on-device HIL tests on boards (pytest; JUnit XML for CI)",
+    "rig": "a rack on several hosts (labgrid): this host's boards as an exporter config, the places",
 }
 
 

@@ -4,9 +4,13 @@ the HIL plugin (host_tools/hil/plugin.py); the per-board table ends the report.
     mpk hil                                  # every board found, else a virtual board
     mpk hil --board sim --board sim          # two virtual boards, in parallel
     mpk hil --board /dev/ttyACM0 --flash -k gpio --junit hil.xml
+    mpk hil --board labgrid:shelf1-pico-e6614c --board labgrid:kind=esp32 --wait 600   # a rack's
+
+A labgrid board is acquired for the whole run by the command line (host_tools/cli.py, through
+host_tools/rack/lease.py) and handed to the pytest run, which dies with this process: a
+killed `mpk hil` leaves nothing running, and its guard releases the place.
 """
 import os
-import subprocess
 import sys
 
 from host_tools.build import PROJECT_ROOT
@@ -14,9 +18,12 @@ from host_tools.errors import MpkError
 
 
 def arguments(p):
-    p.add_argument("--board", "-b", action="append", default=[], metavar="sim|emu|auto|PORT|LABEL=PORT",
+    p.add_argument("--board", "-b", action="append", default=[], metavar="sim|emu|auto|PORT|labgrid:PLACE",
                    help="a board to test (repeatable): sim (a virtual board started here), emu (an emulated "
-                        "Pico started here), a port; default: auto, every board found, else a virtual one")
+                        "Pico started here), a port, a labgrid place (labgrid:PLACE, or any free one with "
+                        "these tags: labgrid:kind=pico); default: auto, every board found, else a virtual one")
+    p.add_argument("--wait", dest="lab_wait", type=float, default=None, metavar="S",
+                   help="how long to wait for a busy labgrid place (default 60, or $MPK_LABGRID_WAIT)")
     p.add_argument("--flash", "--board-flash", dest="flash", action="store_true",
                    help="deploy the firmware to the boards first (virtual boards always get it)")
     p.add_argument("-k", dest="keyword", metavar="EXPR", help="only the tests matching EXPR (pytest -k)")
@@ -38,6 +45,9 @@ def absolute_spec(spec):
     so `--board ./ttyPICO` must mean the link where the user typed it."""
     parts = []
     for part in spec.split(","):
+        if "labgrid:" in part:      # a place, not a path (and its tags are not LABEL=PORT)
+            parts.append(part)
+            continue
         label, sep, port = part.rpartition("=") if "=" in part and "://" not in part else ("", "", part)
         if port and port not in KEYWORDS and "://" not in port and not os.path.isabs(port):
             port = os.path.abspath(port)
@@ -75,16 +85,20 @@ def pytest_argv(args):
         argv += ["--hil-timeout", str(args.timeout)]
     if args.reset_cmd:
         argv += ["--board-reset-cmd", args.reset_cmd]
+    if args.lab_wait is not None:
+        argv += ["--board-wait", str(args.lab_wait)]
     if args.exitfirst:
         argv.append("-x")
     return argv + list(args.pytest_args)
 
 
 def run(args):
+    from host_tools.rack.lease import run_child
+
     argv = pytest_argv(args)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    rc = subprocess.run(argv, cwd=str(PROJECT_ROOT), env=env).returncode
+    rc = run_child(argv, cwd=str(PROJECT_ROOT), env=env).returncode
     if rc == 5:
         raise MpkError("no HIL test matched" + (" -k %s" % args.keyword if args.keyword else ""))
     if rc not in (0, 1):

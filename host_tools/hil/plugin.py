@@ -15,6 +15,12 @@ mpk_hil), so any pytest run in the venv has these options:
     --board-reconnect S   how long a board that dropped off is waited for (default 5)
     --board-reset-cmd CMD a command that power-cycles a real board ({port} is replaced)
     --board-feature F     a feature every real board has (wiring of the rack), for needs
+    --board-wait S        how long to wait for a busy labgrid place (default 60)
+
+A labgrid place (`--board labgrid:PLACE`, or `labgrid:kind=pico` for any free place with
+those tags; host_tools/rack/) is acquired by the controller for the whole run (or taken
+from the `mpk hil` that started it) and released at its end; its tags give the board's
+engine and features (TAG=yes), its place and exporter go into the results.
 
 On-device modules (test_*.py in the HIL dir) are collected here, not imported: every
 `def test_*()` becomes one test per board, `<file>::<test>[<board>]`, run on the board
@@ -54,8 +60,9 @@ STATE = pytest.StashKey()
 # --- options -------------------------------------------------------------------------------
 def pytest_addoption(parser):
     g = parser.getgroup("mpk-hil", "hardware-in-the-loop tests (mpk hil)")
-    g.addoption("--board", action="append", default=[], metavar="sim|emu|auto|PORT|LABEL=PORT",
-                help="run the HIL tests on this board (repeatable): sim, emu, auto, a serial port")
+    g.addoption("--board", action="append", default=[], metavar="sim|emu|auto|PORT|LABEL=PORT|labgrid:PLACE",
+                help="run the HIL tests on this board (repeatable): sim, emu, auto, a serial port, "
+                     "a labgrid place (labgrid:PLACE, labgrid:TAG=VALUE)")
     g.addoption("--board-flash", action="store_true", default=False,
                 help="deploy the firmware to the boards first (mpk deploy)")
     g.addoption("--hil-dir", default=None, metavar="DIR",
@@ -68,6 +75,8 @@ def pytest_addoption(parser):
                 help="shell command that power-cycles a real board; {port} is replaced")
     g.addoption("--board-feature", action="append", default=[], metavar="FEATURE",
                 help="a feature the real boards have (e.g. loopback wiring), for needs")
+    g.addoption("--board-wait", type=float, default=None, metavar="S",
+                help="how long to wait for a busy labgrid place (default 60, or $MPK_LABGRID_WAIT)")
     g.addoption("--hil-log-lines", type=int, default=20, metavar="N",
                 help="lines of board output shown with a failure (default 20)")
     parser.addini("hil_dir", "directory of the on-device HIL test modules", default="tests/hil")
@@ -76,10 +85,22 @@ def pytest_addoption(parser):
 # --- board specs -----------------------------------------------------------------------------
 def resolve_boards(values, discover=None):
     """--board values -> [{"label", "port", "sim"}]; one-line UsageError for a bad port."""
+    from host_tools.rack import lease
+
     out, nsim, nemu = [], 0, 0
     for value in values:
         for part in [p.strip() for p in value.split(",") if p.strip()]:
             label = None
+            rack = lease.split_label(part)
+            if rack:
+                label, spec = rack
+                try:
+                    place, _ = lease.parse(spec)
+                except MpkError as e:
+                    raise pytest.UsageError("--board %s: %s" % (part, e)) from None
+                out.append({"label": label or place or "lab%d" % len(out), "port": None, "sim": False,
+                            "labgrid": spec, "named": bool(label or place)})
+                continue
             if "=" in part and not part.startswith(("socket:", "rfc2217:")):
                 label, part = part.split("=", 1)
             if part == "sim":
@@ -103,6 +124,10 @@ def resolve_boards(values, discover=None):
                 if not part.startswith(("socket://", "rfc2217://")) and not os.path.exists(part):
                     raise pytest.UsageError("--board %s: no board at %s (the port does not exist)" % (part, part))
                 out.append({"label": label or label_for_port(part), "port": part, "sim": False})
+    return _unique_labels(out)
+
+
+def _unique_labels(out):
     seen = {}
     for spec in out:
         base = spec["label"]
@@ -135,6 +160,7 @@ class HilState:
         d = opt.hil_dir or config.getini("hil_dir")
         self.hil_dir = os.path.abspath(os.path.join(str(config.rootpath), d)) if not os.path.isabs(d) else d
         self.rows = {}       # label -> summary row (controller)
+        self.rack = None     # the labgrid places the controller holds (rack.lease.Held)
 
     def board(self, label):
         b = self.boards.get(label)
@@ -145,7 +171,8 @@ class HilState:
             b = HilBoard(label, port=spec["port"], sim=spec["sim"], engine=spec.get("engine", "unix"),
                          workdir=self.workdir, flash=self.flash,
                          reconnect_s=self.reconnect, reset_cmd=self.reset_cmd,
-                         extra_features=() if spec["sim"] else self.features, hil_dir=self.hil_dir)
+                         extra_features=() if spec["sim"] else self.features + tuple(spec.get("tag_features", ())),
+                         hil_dir=self.hil_dir, lease=spec.get("lease"))
             self.boards[label] = b
             try:
                 b.start()
@@ -163,6 +190,8 @@ class HilState:
         row["seconds"] += report.duration
         row["port"] = props.get("board_port") or row["port"]
         row["kind"] = props.get("board_kind") or row["kind"]
+        row["place"] = props.get("board_place") or row["place"]
+        row["exporter"] = props.get("board_exporter") or row["exporter"]
         if props.get("board_state") == "gone" and not row["note"]:
             row["note"] = "board gone"
         if report.when == "call" or (report.when == "setup" and not report.passed):
@@ -182,6 +211,9 @@ class HilState:
             except Exception:
                 pass
         self.boards = {}
+        if self.rack is not None:
+            self.rack.__exit__(None, None, None)
+            self.rack = None
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
@@ -191,17 +223,46 @@ def _state(config):
     return config.stash.get(STATE, None)
 
 
+def _hold_places(specs, wait):
+    """Acquire the labgrid places among the specs (or take them from the `mpk hil` that
+    started this run): each spec gets its place's serial URL, engine and features (its
+    tags), and the lease its workers power-cycle through. Returns the Held, or None."""
+    from host_tools.rack import lease
+
+    rack_specs = [s for s in specs if s.get("labgrid")]
+    if not rack_specs:
+        return None
+    held = lease.held([s["labgrid"] for s in rack_specs], lease.DEFAULT_WAIT_S if wait is None else wait)
+    try:
+        leases = held.__enter__()
+    except MpkError as e:
+        raise pytest.UsageError(str(e)) from None
+    for spec, lz in zip(rack_specs, leases):
+        spec.update(port=lz.url, place=lz.place, exporter="%s (%s)" % (lz.exporter, lz.host), lease=lz.to_dict(),
+                    engine=lz.tags.get("engine", "unix"),
+                    tag_features=sorted(k for k, v in lz.tags.items() if v == "yes"))
+        if not spec["named"]:
+            spec["label"] = lz.place
+    _unique_labels(specs)
+    return held
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     config.addinivalue_line("markers", "needs(*features): skip on a board that lacks one of these features")
     config.addinivalue_line("markers", "board_reset(kind): soft (default), hard or none before the test")
     config.addinivalue_line("markers", "kernel_system(drop=('watchdog',)): tasks left out of the system image")
+    # pyserial's RFC 2217 client (a labgrid place's port) still calls Thread.setDaemon()
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:serial.rfc2217")
     winput = getattr(config, "workerinput", None)
     if winput is not None and "mpk_hil_specs" in winput:
         specs = json.loads(winput["mpk_hil_specs"])
+        rack = None
     else:
         specs = resolve_boards(config.option.board)
+        rack = None if config.option.collectonly else _hold_places(specs, config.option.board_wait)
     st = HilState(config, specs)
+    st.rack = rack
     config.stash[STATE] = st
     config.pluginmanager.register(st, "mpk_hil_state")
     # Several boards, pytest-xdist there and -n not given: one worker per board.
@@ -253,7 +314,9 @@ def pytest_report_header(config):
     if st is None or not st.specs:
         return None
     return "hil: boards %s; tests from %s" % (
-        ", ".join("%s=%s" % (s["label"], "virtual (started here)" if s["sim"] else s["port"]) for s in st.specs),
+        ", ".join("%s=%s" % (s["label"], "virtual (started here)" if s["sim"] else
+                             "place %s on %s, %s" % (s["place"], s["exporter"], s["port"]) if s.get("place")
+                             else s["port"]) for s in st.specs),
         os.path.relpath(st.hil_dir, str(config.rootpath)))
 
 
@@ -262,6 +325,12 @@ def pytest_sessionfinish(session):
     st = _state(session.config)
     if st is not None:
         st.close()
+
+
+def pytest_unconfigure(config):
+    st = _state(config)
+    if st is not None:
+        st.close()          # a run that ended before its session did still releases its places
 
 
 # --- collection of on-device modules ---------------------------------------------------------
@@ -370,6 +439,9 @@ def _board_for(node, st, label):
         node.user_properties.append(("board_state", "gone"))
         pytest.fail("not run: " + gone, pytrace=False)
     node.user_properties.append(("board_port", b.port))
+    if b.lease is not None:
+        node.user_properties.append(("board_place", b.lease.place))
+        node.user_properties.append(("board_exporter", "%s (%s)" % (b.lease.exporter, b.lease.host)))
     node.user_properties.append(("board_kind", ("emulated " if b.engine == "rp2040" else "virtual " if b.sim else "") + b.name))
     want = []
     for m in node.iter_markers("needs"):
@@ -435,17 +507,21 @@ def kernel_system(request, board):
 # --- per-board summary ------------------------------------------------------------------------
 def _row(st, label):
     return st.rows.setdefault(label, {"passed": 0, "failed": 0, "skipped": 0, "error": 0, "seconds": 0.0,
-                                      "port": "", "kind": "", "note": ""})
+                                      "port": "", "kind": "", "note": "", "place": "", "exporter": ""})
 
 
 def format_summary(rows, labels):
-    head = ("BOARD", "KIND", "PORT", "PASSED", "FAILED", "SKIPPED", "ERRORS", "TIME", "NOTE")
+    """The per-board table; PLACE and EXPORTER columns when a board is a labgrid place."""
+    rack = any(r.get("place") for r in rows.values())
+    head = ("BOARD", "KIND", "PORT") + (("PLACE", "EXPORTER") if rack else ()) + (
+        "PASSED", "FAILED", "SKIPPED", "ERRORS", "TIME", "NOTE")
     body = []
     for label in labels:
         r = rows.get(label)
         if r is None:
             continue
-        body.append((label, r["kind"] or "-", r["port"] or "-", str(r["passed"]), str(r["failed"]),
+        where = (r.get("place") or "-", r.get("exporter") or "-") if rack else ()
+        body.append((label, r["kind"] or "-", r["port"] or "-") + where + (str(r["passed"]), str(r["failed"]),
                      str(r["skipped"]), str(r["error"]), "%.1fs" % r["seconds"], r["note"]))
     if not body:
         return []

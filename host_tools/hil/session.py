@@ -21,8 +21,9 @@ HilBoard(label, port=None, sim=False, ...).start():
 
 run_test(module, name, timeout) soft-resets, runs the test through the raw REPL and
 returns a Result. A test still running at its timeout is stopped with Ctrl-C; if the
-board does not answer, it is hard-reset (a virtual board is power-cycled; a real one gets
---board-reset-cmd, else an RTS pulse, which resets ESP32 boards on a USB-serial bridge).
+board does not answer, it is hard-reset (a virtual board is power-cycled; a labgrid place
+with a power switch is power-cycled through labgrid; a real one gets --board-reset-cmd,
+else an RTS pulse, which resets ESP32 boards on a USB-serial bridge).
 A board whose port fails or vanishes is waited for (reconnect_s: a board that
 re-enumerates after a reset comes back); if it stays away it is dead: BoardGone, and
 every later call raises BoardGone at once with the same reason.
@@ -91,7 +92,7 @@ def label_for_port(port):
 class HilBoard:
     def __init__(self, label, port=None, sim=False, workdir=None, flash=False, wiring=None,
                  reconnect_s=5.0, reset_cmd=None, extra_features=(), hil_dir=HIL_DIR, log=None,
-                 extra_files=(), engine="unix"):
+                 extra_files=(), engine="unix", lease=None):
         self.label = label
         self.port = port
         self.sim = sim
@@ -114,6 +115,11 @@ class HilBoard:
         self.has_firmware = None
         self.deploy_summary = None
         self.give_back = True       # close() starts the board's firmware again
+        self.lease = None           # a labgrid place's lease (host_tools/rack/lease.py), handed down
+        if lease is not None:
+            from host_tools.rack.lease import Lease
+
+            self.lease = Lease.from_dict(lease)
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self):
@@ -218,6 +224,8 @@ class HilBoard:
 
     def describe(self):
         kind = ("emulated %s" if self.engine == "rp2040" else "virtual %s") % self.name if self.sim else (self.name or "?")
+        if self.lease is not None:
+            return "%s (%s, %s)" % (self.label, kind, self.lease.describe())
         return "%s (%s on %s)" % (self.label, kind, self.port)
 
     # --- connection ----------------------------------------------------------------------
@@ -244,7 +252,7 @@ class HilBoard:
         reason = "%s (%s)" % (doing, _short(exc))
         deadline = time.monotonic() + self.reconnect_s
         while time.monotonic() < deadline:
-            if os.path.exists(self.port):
+            if self._port_back():
                 try:
                     self._connect()
                     raise BoardLost("board %s dropped off while %s and came back" % (self.label, reason))
@@ -255,6 +263,16 @@ class HilBoard:
             time.sleep(0.2)
         self.dead = "board %s disappeared while %s" % (self.describe(), reason)
         raise BoardGone(self.dead)
+
+    def _port_back(self):
+        """Is the port there (again)? A path must exist; a labgrid place is asked for its
+        serial port's URL, which a restarted exporter serves on a new TCP port."""
+        if self.lease is not None:
+            url = self.lease.current_url()
+            if url:
+                self.port = url
+            return url is not None
+        return "://" in self.port or os.path.exists(self.port)
 
     # --- raw REPL I/O --------------------------------------------------------------------
     def _read_until(self, ending, timeout, into=None):
@@ -337,10 +355,15 @@ class HilBoard:
             except SERIAL_ERRORS as e:
                 self._lost("coming back from a power cycle", e)
         self._close_conn()
-        if self.reset_cmd:
+        if self.lease is not None and self.lease.power:
+            try:
+                self.lease.power_cycle()
+            except MpkError as e:
+                self.log("board %s: power cycle through labgrid failed: %s" % (self.label, e))
+        elif self.reset_cmd:
             cmd = self.reset_cmd.replace("{port}", shlex.quote(self.port))
             subprocess.run(cmd, shell=True, timeout=60, capture_output=True)
-        else:
+        elif "://" not in self.port:
             link.pulse_reset_line(self.port)
         deadline = time.monotonic() + max(self.reconnect_s, 3)
         last = None
@@ -353,7 +376,8 @@ class HilBoard:
                 self._close_conn()
                 time.sleep(0.3)
         self.dead = ("board %s hung and could not be reset (%s); give --board-reset-cmd (e.g. uhubctl) "
-                     "to power-cycle it" % (self.describe(), _short(last) if last else "no answer"))
+                     "to power-cycle it%s" % (self.describe(), _short(last) if last else "no answer",
+                                             ", or its labgrid place a power switch" if self.lease else ""))
         raise BoardGone(self.dead)
 
     # --- tests ---------------------------------------------------------------------------

@@ -58,3 +58,10 @@ def _own_board_registry(tmp_path_factory):
         os.environ.pop("MPK_SIM_DIR", None)
     else:
         os.environ["MPK_SIM_DIR"] = old
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The labgrid rack's test first (test_labgrid_rack.py: minutes, the emulated Pico's whole
+    HIL suite): under `make test`'s `-n 2 --dist loadfile` the other files then run beside
+    it on the other worker, instead of it starting last and running alone."""
+    items.sort(key=lambda item: "test_labgrid_rack" not in item.nodeid)

@@ -130,7 +130,8 @@ def test_one_command_table_and_one_module_per_command():
         mod = importlib.import_module("host_tools.commands." + name)
         assert callable(mod.arguments) and callable(mod.run), name
         args = parser.parse_args([name] + {"run": ["f.py"], "cat": ["x"], "rm": ["x"], "fault": ["t"],
-                                           "hold": ["t"], "release": ["t"], "restart": ["t"]}.get(name, []))
+                                           "hold": ["t"], "release": ["t"], "restart": ["t"],
+                                           "rig": ["places"]}.get(name, []))
         assert args.func is mod.run, name
 
 
