@@ -99,29 +99,14 @@ def _boot():
     return slot
 
 
-def _intern(path):
-    # The firmware's names (`mpk build` lists them in the tree's .qstrs), interned before
-    # it loads. MicroPython's table of names grows by doubling, each step one block (on a
-    # Pico with the full image: 1280 entries, 7.7 KB); taken while the heap is in one
-    # piece, it always fits, and leaves room for what the REPL after Ctrl-C and a live
-    # update add. Once the firmware is loaded the heap is in small pieces: it would not.
-    # All the names are read first, then interned: the table's pieces then lie together
-    # above them, and the names' copies, let go at once, leave one hole, not many.
-    try:
-        with open(path) as f:
-            names = f.read().split('\n')
-        for n in names:
-            getattr(_intern, n, None)
-    except (OSError, MemoryError):
-        pass
-    names = None
-
-
 def start():
     """Called by /main.py: start firmware/main of the active tree."""
     slot, tries = _read()
-    if slot:
-        _intern(D + slot + '/.qstrs')
+    try:
+        from firmware import names      # first, while the heap is whole (why: there)
+        names.intern_tree()
+    except Exception:
+        pass
     if slot and tries >= 0:
         try:
             _write(slot, tries + 1)

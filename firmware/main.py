@@ -6,8 +6,10 @@
 # runs the kernel forever. Ctrl-C stops the loop into the REPL with every task kept:
 # ps(), trace() inspect it, and resume() runs it on (firmware/repl.py).
 import sys
-import kernel
-import boards
+from firmware import names
+names.intern_tree()              # before anything else loads (why: firmware/names.py)
+import kernel                    # noqa: E402
+import boards                    # noqa: E402
 from firmware import system
 from servers import supervisor
 

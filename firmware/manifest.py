@@ -13,5 +13,5 @@ package("kernel", base_path="..", opt=2)
 package("servers", base_path="..", opt=2)
 package("boards", base_path="..", opt=2)
 package("hal", base_path="..", opt=2)
-package("firmware", files=("__init__.py", "main.py", "repl.py", "srvfs.py", "srvfs_files.py", "system.py",
+package("firmware", files=("__init__.py", "main.py", "names.py", "repl.py", "srvfs.py", "srvfs_files.py", "system.py",
                            "wire.py", "apps/__init__.py", "apps/sensor_logger.py"), base_path="..", opt=2)

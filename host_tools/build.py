@@ -273,8 +273,19 @@ def build(board=None, arch=None, mpy_version=None, root=PROJECT_ROOT, out_dir=No
             "the board runs .mpy v%s but mpy-cross emits v%s: flash a newer MicroPython (mpk flash) "
             "or install a matching mpy-cross" % (mpy_version, cross_mpy)
         )
-    t0 = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
+    # One build of a directory at a time: two deploys at once (parallel tests, two boards)
+    # must not send a file the other is writing. The second finds the first's work done.
+    import fcntl
+
+    with open(out / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build(board, arch, root, out, log)
+
+
+def _build(board, arch, root, out, log):
+    cross_text, cross_mpy = mpy_cross_version()
+    t0 = time.monotonic()
     cache_path = out / ".cache.json"
     try:
         cache_text = cache_path.read_text()

@@ -302,7 +302,7 @@ def _serve(protocol, impl, name):
                 held = None
                 continue
             tid = client(sender)
-            if type(msg) is tuple and len(msg) == 1 and msg[0] == "handoff":
+            if type(msg) is tuple and len(msg) == 1 and type(msg[0]) is str and msg[0] == "handoff":
                 try:
                     sup = yield lookup("supervisor", 0)
                 except kernel.Timeout:
