@@ -3,26 +3,10 @@ cat :/srv/ps` shows the same tasks as `mpk ps` (the same tids and names; the fig
 and `fs ls :/srv` lists the system's files; the system runs on afterwards."""
 import json
 
-import pytest
-
-from mpk_fixtures import run_mpk, sim_available
+from mpk_fixtures import run_mpk
 from sim_helpers import MPREMOTE, run_tool
 from test_everyday_use import console_up
-
-
-@pytest.fixture
-def board(tmp_path):
-    if not sim_available():
-        pytest.skip("the MicroPython unix port is not installed")
-    from host_tools.sim import VirtualBoard
-
-    b = VirtualBoard(flash=str(tmp_path / "pico.img")).start()
-    try:
-        p = run_mpk("deploy", "--port", b.port, timeout=180)
-        assert p.returncode == 0 and "switched, up" in p.stdout, (p.stdout, p.stderr)
-        yield b
-    finally:
-        b.stop()
+from test_fault_control import board  # noqa: F401  (a unix-port board with the firmware up)
 
 
 def test_mpremote_reads_srv_ps_as_mpk_ps_sees_the_system(board):
