@@ -19,8 +19,12 @@ HilBoard(label, port=None, sim=False, ...).start():
   5. the board says what it is (os.uname(), simboard): its board definition gives the
      features needs() checks.
 
-run_test(module, name, timeout) soft-resets, runs the test through the raw REPL and
-returns a Result. A test still running at its timeout is stopped with Ctrl-C; if the
+run_test(module, name, timeout) runs the test through the raw REPL and returns a
+Result. Each test module starts in a fresh interpreter (a soft reset), as pytest imports a
+module once: the next test of the same module runs in the same one, its imports (the
+kernel, the servers) already loaded, unless the last test did not pass or anything else
+used the board in between, which soft-reset it again (on a Pico, importing the kernel
+and the supervisor from flash is most of a short test's time). A test still running at its timeout is stopped with Ctrl-C; if the
 board does not answer, it is hard-reset (a virtual board is power-cycled; a labgrid place
 with a power switch is power-cycled through labgrid; a real one gets --board-reset-cmd,
 else an RTS pulse, which resets ESP32 boards on a USB-serial bridge).
@@ -109,6 +113,7 @@ class HilBoard:
         self.vb = None
         self.conn = None            # the link (host_tools/link.py Board) while connected
         self.dead = None
+        self._warm = None           # the test module whose interpreter the raw REPL holds, clean
         self.name = None            # board definition name: sim, pico, pico_w, esp32, ...
         self.machine = None
         self.features = set()
@@ -230,6 +235,7 @@ class HilBoard:
 
     # --- connection ----------------------------------------------------------------------
     def _connect(self):
+        self._warm = None
         self._close_conn()
         self.conn = link.connect(self.port)
         self._raw(soft_reset=False)
@@ -299,6 +305,7 @@ class HilBoard:
         """Run code in the raw REPL, return what it printed; a board-side exception raises
         BoardExecFailed (with .err, the traceback); a vanished board BoardGone."""
         self.check()
+        self._warm = None                   # code of the host's: the next test starts afresh
         try:
             return self._exec(code, timeout)
         except TimeoutError as e:
@@ -318,6 +325,7 @@ class HilBoard:
     def soft_reset(self):
         """A fresh interpreter in the raw REPL (boot.py runs, main.py does not)."""
         self.check()
+        self._warm = None
         try:
             self._raw(soft_reset=True)
         except link.NoRawRepl:
@@ -342,6 +350,7 @@ class HilBoard:
 
     def hard_reset(self):
         """Reset the board as a power cycle would (see the module doc), back in the raw REPL."""
+        self._warm = None
         if self.vb is not None:
             self.vb.clear_output()
             self.vb.restart()
@@ -383,7 +392,9 @@ class HilBoard:
     # --- tests ---------------------------------------------------------------------------
     def run_test(self, module, name, timeout):
         self.check()
-        self.soft_reset()
+        if self._warm != module:
+            self.soft_reset()
+        self._warm = None
         t0 = time.monotonic()
         code = agent.call("hil_run", "run_test(%r, %r, %r)" % (files.BOARD_DIR, module, name))
         try:
@@ -401,6 +412,7 @@ class HilBoard:
         seconds = time.monotonic() - t0
         if err or "\x1ehil-ok" not in out:
             return Result("failed", out, err, trace.strip(), seconds)
+        self._warm = module                 # passed: the next test of module may run here too
         return Result("passed", out.replace("\x1ehil-ok", "").rstrip(), "", "", seconds)
 
 

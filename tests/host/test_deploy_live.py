@@ -12,7 +12,7 @@ import pytest
 import emu_helpers
 from host_tools import link
 from mpk_fixtures import ROOT, assert_one_line_error, run_mpk
-from test_everyday_use import console_up, start_board
+from deployed import console_up, deployed_board
 
 SOURCES = ("kernel", "servers", "boards", "hal", "firmware")
 ADC = "servers/adc.py"
@@ -53,14 +53,14 @@ def deploy(port, project, *more, timeout=240):
 
 @pytest.mark.timeout(400)
 @pytest.mark.parametrize("engine", ["unix", "rp2040"])
-def test_deploy_live_replaces_one_server_and_keeps_the_rest_running(engine, tmp_path):
+def test_deploy_live_replaces_one_server_and_keeps_the_rest_running(engine, tmp_path, tmp_path_factory):
     if engine == "rp2040":
         emu_helpers.require()
     project = copy_project(tmp_path / "project")
-    b = start_board(engine, str(tmp_path / "pico.img"))
+    b = deployed_board(tmp_path_factory, engine, tmp_path / "pico.img")    # the firmware up
     try:
-        p = deploy(b.port, project)
-        assert p.returncode == 0 and "switched, up" in p.stdout, (p.stdout, p.stderr)
+        p = deploy(b.port, project)                 # the copy is the same build: up to date
+        assert p.returncode == 0 and "up to date" in p.stdout, (p.stdout, p.stderr)
         assert "live-v2" not in call(b.port, "adc", ("channels",))
         before, seqs = tasks(b.port), log_seqs(b.port)
         assert before and seqs

@@ -19,31 +19,19 @@ import pytest
 import serial
 
 import emu_helpers
-from host_tools import console_protocol as cp
+from deployed import console_up, deployed_board, start_board
 from mpk_fixtures import ROOT, assert_one_line_error, make_tree, run_mpk
 from sim_helpers import MPREMOTE, run_tool
 
 BOOT = (ROOT / "firmware" / "boot.py").read_text()
 
 
-def start_board(engine, flash, **kw):
-    if engine == "rp2040":
-        emu_helpers.require()
-        from host_tools.sim.rp2040 import EmulatedPico
-
-        return EmulatedPico(flash=flash, **kw).start()
-    from host_tools.sim import VirtualBoard
-
-    return VirtualBoard(flash=flash, **kw).start()
-
-
 @pytest.fixture(scope="module", params=("unix", "rp2040"))
 def running(request, tmp_path_factory):
-    """A board of each engine with the firmware deployed and up (mpk deploy waited)."""
-    b = start_board(request.param, str(tmp_path_factory.mktemp(request.param) / "pico.img"))
+    """A board of each engine with the firmware deployed and up."""
+    b = deployed_board(tmp_path_factory, request.param,
+                       tmp_path_factory.mktemp(request.param) / "pico.img")
     try:
-        p = run_mpk("deploy", "--port", b.port, timeout=180)
-        assert p.returncode == 0 and "switched, up" in p.stdout, (p.stdout, p.stderr)
         b.engine_name = request.param
         yield b
     finally:
@@ -53,15 +41,6 @@ def running(request, tmp_path_factory):
 def resets(board):
     """The board's hard resets so far (power-on, watchdog, machine.reset; not soft resets)."""
     return [e for e in board.events if e != "soft reset"]
-
-
-def console_up(port, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if run_mpk("ps", "--json", "--via", "server", "--port", port).returncode == 0:
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def read_for(s, seconds, until=None):

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-import emu_helpers
 from host_tools import console_protocol as cp
 from host_tools.link import open_board
 from host_tools.live import format_event, format_table
+from deployed import deployed_board
 from mpk_fixtures import assert_one_line_error, run_mpk
 
 ENGINES = ("unix", "rp2040")
@@ -34,22 +34,13 @@ fw.run(k)
 
 @pytest.fixture(scope="module", params=ENGINES)
 def fw_board(request, tmp_path_factory):
-    """A virtual board of each engine, running the firmware (mpk deploy waits until it is up)."""
+    """A virtual board of each engine, running the firmware (tests/host/deployed.py)."""
     d = tmp_path_factory.mktemp("fw-" + request.param)
-    if request.param == "rp2040":
-        emu_helpers.require()
-        from host_tools.sim.rp2040 import EmulatedPico
-
-        board = EmulatedPico(flash=str(d / "pico.img"))
-    else:
-        from host_tools.sim import VirtualBoard
-
-        board = VirtualBoard(flash=str(d / "pico.img"))
-    with board:
-        p = run_mpk("deploy", "--port", board.port, timeout=180)
-        assert p.returncode == 0, p.stderr
-        assert "switched, up" in p.stdout, p.stdout
+    board = deployed_board(tmp_path_factory, request.param, d / "pico.img")
+    try:
         yield board
+    finally:
+        board.stop()
 
 
 def test_rendering_is_the_boards_own():

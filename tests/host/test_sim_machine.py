@@ -200,8 +200,14 @@ def test_identity_and_machine_functions(run):
 def test_machine_reset_restarts_with_flash_kept(wired, run):
     run("with open('main.py', 'w') as f: f.write('import machine\\nprint(\"cause\", machine.reset_cause())\\n')")
     wired.clear_output()
+    n = wired.events.count("hard reset")
     run.transport.exec_raw_no_follow("import machine; machine.reset()")
-    for _ in range(20):  # Ctrl-C while the board restarts must not hurt it
+    # Ctrl-C while the board restarts must not hurt it (sent once the reset has begun: one
+    # sent before would interrupt the reset call itself)
+    deadline = time.monotonic() + 10
+    while wired.events.count("hard reset") == n and time.monotonic() < deadline:
+        time.sleep(0.005)
+    for _ in range(20):
         run.transport.serial.write(b"\x03")
         time.sleep(0.005)
     out = wired.wait_output(b">>> ", timeout=5)

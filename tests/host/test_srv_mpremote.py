@@ -5,7 +5,7 @@ import json
 
 from mpk_fixtures import run_mpk
 from sim_helpers import MPREMOTE, run_tool
-from test_everyday_use import console_up
+from deployed import console_up
 from test_fault_control import board  # noqa: F401  (a unix-port board with the firmware up)
 
 
