@@ -24,12 +24,12 @@
 # and tasks while the kernel runs. A task reads it through the same rights as the `info`
 # system call (kernel/rights.py): a privileged task reads everything; any other task only
 # its own info, protocols, and /srv/log if it may talk to the log server; the rest is
-# EACCES. The trace ring and the fault log are read in place (Kernel._tr, Kernel._faults),
-# a record at a time; tests/unit/test_srvfs.py checks the text against the REPL's.
+# EACCES. The trace ring and the fault log are read in place, a record at a time
+# (Kernel.iter_trace, Kernel.iter_faults); tests/unit/test_srvfs.py checks the text
+# against the REPL's.
 import sys
 import kernel
 from kernel.tcb import const
-from kernel.trace import EVENT_NAMES, PEER_EVENTS
 from servers.lib.inspect_format import ps_head, ps_line, ps_record, trace_line, trace_record
 
 try:
@@ -198,43 +198,24 @@ def _ps_lines(k):
 
 
 def _trace_lines(k):
-    # The trace ring (kernel/trace.py) read in place, oldest first, as Inspect.named_trace
-    # reads it but an event at a time. Events recorded while it is being read (by a task
-    # that yields between reads) overwrite the oldest ones: those are skipped, and the new
-    # ones not shown, so the text stays in order.
-    tr = k._tr
-    b = tr.buf
-    size = len(b)
-    i0 = tr.i
-    off = 0
+    # The trace ring an event at a time (Kernel.iter_trace), as trace() prints it.
     shown = False
-    while off < tr.size:
-        written = ((tr.i - i0) % size) >> 2      # entries written since reading began
-        if off < written:
-            off = written
-            continue
-        j = (i0 + 4 * off) % size
-        off += 1
-        ev = b[j + 1]
-        if not ev:
-            continue
-        kind = EVENT_NAMES[ev]
-        tid, arg = b[j + 2], b[j + 3]
+    for e in k.iter_trace():
         shown = True
-        yield trace_line(trace_record((b[j], kind, tid, arg, k.name_of(tid),
-                                       k.name_of(arg) if kind in PEER_EVENTS else None))) + "\n"
+        yield trace_line(trace_record(e)) + "\n"
     if not shown:
         yield "(no events)\n"
 
 
 def _fault_lines(k):
     # The fault log (at most 16 records, kept by the kernel): as faults() prints it.
-    fs = k._faults[:]              # the records themselves, not copies
-    for f in fs:
+    shown = False
+    for f in k.iter_faults():
+        shown = True
         yield "%s (tid %d): %s %s\n" % (f["name"], f["tid"], f["type"], f["text"])
         yield f["traceback"].rstrip()
         yield "\n"
-    if not fs:
+    if not shown:
         yield "(no faults)\n"
 
 

@@ -85,6 +85,12 @@ class Inspect:
         fs = self._faults if n is None else self._faults[-n:] if n > 0 else []
         return [dict(f) for f in fs]
 
+    def iter_faults(self):
+        # The fault records themselves, oldest first, one at a time (read them, do not
+        # change them): no copy of the log (/srv/faults).
+        for f in self._faults[:]:
+            yield f
+
     def trace_events(self, n=None):
         # The last n kernel events, oldest first: (ticks_us, event, tid, arg).
         return self._tr.events(n)
@@ -94,6 +100,13 @@ class Inspect:
         name_of = self.name_of
         return [(us, ev, tid, arg, name_of(tid), name_of(arg) if ev in PEER_EVENTS else None)
                 for us, ev, tid, arg in self._tr.events(n)]
+
+    def iter_trace(self):
+        # named_trace() an event at a time, in bounded memory however long the ring
+        # (/srv/trace); a task reading it between yields sees it in order (TraceRing.iter).
+        name_of = self.name_of
+        for us, ev, tid, arg in self._tr.iter():
+            yield (us, ev, tid, arg, name_of(tid), name_of(arg) if ev in PEER_EVENTS else None)
 
     def stats(self):
         # gc.mem_free() walks the heap (8 ms on a Pico); mem_alloc is what it is not.

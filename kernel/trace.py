@@ -30,20 +30,28 @@ class TraceRing:
         i += 4
         self.i = i if i < len(b) else 0
 
-    def events(self, n=None):
-        # Oldest first; each (ticks_us, event name, tid, arg). Unused slots (event 0)
-        # are skipped.
-        if not self.size:
-            return []
+    def iter(self):
+        # Oldest first, an event at a time: (ticks_us, event name, tid, arg); unused slots
+        # (event 0) skipped. Events recorded while it is read (by a task that yields
+        # between two reads) overwrite the oldest: those are skipped, and the new ones
+        # left out, so what is read stays in order.
         b = self.buf
-        out = []
-        k = self.i
-        for _ in range(self.size):
-            if b[k + 1]:
-                out.append((b[k], EVENT_NAMES[b[k + 1]], b[k + 2], b[k + 3]))
-            k += 4
-            if k == len(b):
-                k = 0
+        size = len(b)
+        i0 = self.i
+        off = 0
+        while off < self.size:
+            written = ((self.i - i0) % size) >> 2      # entries written since it began
+            if off < written:
+                off = written
+                continue
+            j = (i0 + 4 * off) % size
+            off += 1
+            if b[j + 1]:
+                yield (b[j], EVENT_NAMES[b[j + 1]], b[j + 2], b[j + 3])
+
+    def events(self, n=None):
+        # The same as a list, the last n of them.
+        out = list(self.iter())
         if n is not None:
             out = out[-n:] if n > 0 else []
         return out
