@@ -4,8 +4,8 @@ chip (host_tools/sim/rp2040), every figure from one run.
 On the chip, in µs of emulated time (ticks_us counts emulated cycles, so they approximate
 a real 125 MHz Pico): the kernel's call/reply round trip, the bare-generator floor and the
 asyncio Event ping-pong (bench/kernel_bench_mp.py, as on the unix port), bytes per idle
-task and the heap left beside 300 of them, and the heap free once the full firmware has
-booted. From the host, in wall seconds: mpk deploy first / nothing changed / one file
+task and the heap left beside 300 of them, how long one `mpk top` refresh of the running
+firmware takes, and the heap free once the full firmware has booted. From the host, in wall seconds: mpk deploy first / nothing changed / one file
 against mpremote fs cp -r of the same files, on fresh emulated boards.
 
     python -m bench.emulated_bench
@@ -39,6 +39,16 @@ def _heap_after_boot(board, out):
     out["heap_free_after_boot"], out["tasks"] = int(free), int(tasks)
 
 
+def _top_refresh(board, out):
+    # mpk top against the running firmware (its console server): six snapshots back to back;
+    # one refresh is the time between the first and the last over five.
+    _, text = deploy_bench._mpk("top", "--json", "--iterations", "6", "--interval", "0", "--via", "server",
+                                "--port", board.port)
+    frames = [json.loads(line) for line in text.splitlines() if line.strip()]
+    out["top_refresh_s"] = (frames[-1]["t"] - frames[0]["t"]) / (len(frames) - 1)
+    out["top_tasks"] = len(frames[-1]["tasks"])
+
+
 def _kernel_on_chip(board, stage, out):
     # On the board that got the tree by mpremote (the firmware never ran there, so no
     # watchdog was started): the same benchmark script as on the unix port.
@@ -64,7 +74,7 @@ def measure():
     chip = {}
     deploy_rows = deploy_bench.scenario(
         deploy_bench._copy_project(work / "project"), work, "emulated RP2040", make_board=_board,
-        after_mpk=lambda b: _timed("heap after boot", lambda: _heap_after_boot(b, chip)),
+        after_mpk=lambda b: _timed("top, heap after boot", lambda: (_top_refresh(b, chip), _heap_after_boot(b, chip))),
         after_mpremote=lambda b, stage: _timed("kernel on the chip", lambda: _kernel_on_chip(b, stage, chip)))
     return chip, deploy_rows
 
@@ -90,6 +100,9 @@ def rows(measured=None):
         dict(name="  heap per idle asyncio task", value=chip["asyncio_task_bytes"], unit="B", goal="", ok=None),
         dict(name="heap free beside %d idle tasks" % chip["idle"], value=chip["free_with_idle"] // 1024,
              unit="KB", goal="goal >= 100 KB", ok=chip["free_with_idle"] >= 100 * 1024),
+        dict(name="mpk top: one refresh of the firmware's %d tasks (--interval 0)" % chip["top_tasks"],
+             value=round(chip["top_refresh_s"], 2), unit="s", goal="goal <= 1 s (top refreshes every second)",
+             ok=chip["top_refresh_s"] <= 1.0),
         dict(name="heap free with the full firmware booted (%d tasks)" % chip["tasks"],
              value=chip["heap_free_after_boot"] // 1024, unit="KB", goal="of 236 KB free at the REPL", ok=None),
     ]
