@@ -5,8 +5,9 @@ On the chip, in µs of emulated time (ticks_us counts emulated cycles, so they a
 a real 125 MHz Pico): the kernel's call/reply round trip, the bare-generator floor and the
 asyncio Event ping-pong (bench/kernel_bench_mp.py, as on the unix port), bytes per idle
 task and the heap left beside 300 of them, how long one `mpk top` refresh of the running
-firmware takes, and the heap free once the full firmware has booted. From the host, in wall seconds: mpk deploy first / nothing changed / one file
-against mpremote fs cp -r of the same files, on fresh emulated boards.
+firmware takes, and the heap free once the full firmware has booted. From the host, in
+wall seconds: mpk deploy first / nothing changed / one file against mpremote fs cp -r of
+the same files, on fresh emulated boards.
 
     python -m bench.emulated_bench
 """
@@ -74,7 +75,8 @@ def measure():
     chip = {}
     deploy_rows = deploy_bench.scenario(
         deploy_bench._copy_project(work / "project"), work, "emulated RP2040", make_board=_board,
-        after_mpk=lambda b: _timed("top, heap after boot", lambda: (_top_refresh(b, chip), _heap_after_boot(b, chip))),
+        after_mpk=lambda b: _timed("top, heap after boot",
+                                   lambda: (_top_refresh(b, chip), _heap_after_boot(b, chip))),
         after_mpremote=lambda b, stage: _timed("kernel on the chip", lambda: _kernel_on_chip(b, stage, chip)))
     return chip, deploy_rows
 

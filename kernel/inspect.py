@@ -97,9 +97,8 @@ class Inspect:
 
     def named_trace(self, n=None):
         # The same, each with the names of its task and of the task in arg (or None).
-        name_of = self.name_of
-        return [(us, ev, tid, arg, name_of(tid), name_of(arg) if ev in PEER_EVENTS else None)
-                for us, ev, tid, arg in self._tr.events(n)]
+        out = list(self.iter_trace())
+        return out if n is None else out[-n:] if n > 0 else []
 
     def iter_trace(self):
         # named_trace() an event at a time, in bounded memory however long the ring

@@ -24,10 +24,11 @@ Result. Each test module starts in a fresh interpreter (a soft reset), as pytest
 module once: the next test of the same module runs in the same one, its imports (the
 kernel, the servers) already loaded, unless the last test did not pass or anything else
 used the board in between, which soft-reset it again (on a Pico, importing the kernel
-and the supervisor from flash is most of a short test's time). A test still running at its timeout is stopped with Ctrl-C; if the
-board does not answer, it is hard-reset (a virtual board is power-cycled; a labgrid place
-with a power switch is power-cycled through labgrid; a real one gets --board-reset-cmd,
-else an RTS pulse, which resets ESP32 boards on a USB-serial bridge).
+and the supervisor from flash is most of a short test's time). A test still running at
+its timeout is stopped with Ctrl-C; if the board does not answer, it is hard-reset (a
+virtual board is power-cycled; a labgrid place with a power switch is power-cycled through
+labgrid; a real one gets --board-reset-cmd, else an RTS pulse, which resets ESP32 boards
+on a USB-serial bridge).
 A board whose port fails or vanishes is waited for (reconnect_s: a board that
 re-enumerates after a reset comes back); if it stays away it is dead: BoardGone, and
 every later call raises BoardGone at once with the same reason.
