@@ -25,6 +25,7 @@ import errno
 import importlib.util
 import io
 import os
+import random
 import struct
 import sys
 import types
@@ -482,7 +483,9 @@ class ConsoleClient:
         self.scanner = cp.ReplyScanner()
         self.in_exec = in_exec
         self.output = bytearray()
-        self.rid = 0
+        # A client before this one (another process, or a request that timed out) may
+        # have a reply still on its way: ids from 1 in every client would take it as ours.
+        self.rid = random.randrange(1 << 24, 1 << 30)
 
     def request(self, cmd, args=None, timeout=5.0):
         self.rid += 1

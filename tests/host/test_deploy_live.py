@@ -89,11 +89,6 @@ def test_deploy_live_replaces_one_server_and_keeps_the_rest_running(engine, tmp_
         kept = tasks(b.port)
         assert {n: t for n, t in kept.items() if n != "adc"} == {n: t for n, t in before.items() if n != "adc"}
 
-        if engine == "rp2040":
-            # The refusal is the host's decision, made before anything reaches the board, and
-            # a reset boots the active tree by boot.py, as the deploy tests show on both kinds
-            # of board: here on the unix-port board only (seconds there, a minute emulated).
-            return
         # What a running system cannot take is refused before anything is written.
         (project / ADC).write_text(src.replace(*MARKED))
         (project / "kernel" / "trace.py").write_text((project / "kernel" / "trace.py").read_text() + "LIVE = 1\n")
