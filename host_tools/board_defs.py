@@ -18,6 +18,7 @@ nothing, so those facts cost a board no RAM; the host reads them from the file's
     flashable()        the boards `mpk flash --board` takes: those with a FIRMWARE
     firmware(name)     (mpflash port, board id, kind, chip) for mpk flash; chip is MCU
     usb()              {(vid, pid): (what it is, [boards])}
+    from_uname(platform, machine)   the board a connected one is, from what it reports
 """
 import ast
 from pathlib import Path
@@ -155,3 +156,39 @@ def usb():
         for ids, what in (facts(n).get("USB") or {}).items():
             out.setdefault(ids, (what, []))[1].append(n)
     return out
+
+
+def _squash(text):
+    return "".join(c for c in (text or "").lower() if c.isalnum())
+
+
+def from_uname(platform, machine):
+    """The board's name from sys.platform and os.uname().machine, read against each
+    board's MACHINE and MCU: its own MACHINE (spelling aside: "ESP32S3"/"ESP32-S3"), else
+    the board of that chip whose MACHINE is closest (a Pico 2 running the RISC-V build, a
+    third-party RP2040 board: the plainest of that chip's). "sim" for the virtual board and
+    the unix port; the platform itself for a port mpk has no board of."""
+    m = _squash(machine)
+    if "(virtual)" in (machine or "").lower():
+        return "sim"
+    best = None
+    for n in names():
+        f = facts(n)
+        if (f.get("FIRMWARE") or ("",))[0] != platform:
+            continue
+        own = _squash(f.get("MACHINE"))
+        if own and m == own:
+            return n
+        chip = _squash(load(n).MCU)
+        if chip and chip in m:
+            common = next((i for i, (a, b) in enumerate(zip(m, own)) if a != b), min(len(m), len(own)))
+            # the chip named last counts most ("ESP32S3" holds "ESP32" too); then the
+            # longest MACHINE in common; then the plainest board (the shortest name)
+            rank = (m.rfind(chip) + len(chip), len(chip), common, -len(n))
+            if best is None or rank > best[0]:
+                best = (rank, n)
+    if best:
+        return best[1]
+    if platform in ("linux", "darwin", "unix"):
+        return "sim"                 # the unix port: what the virtual board runs
+    return platform or "unknown"

@@ -14,10 +14,9 @@ mid-deploy still boots the previous firmware. The plan itself is
 host_tools/deploy_plan.py (pure data); the writing is host_tools/deploy_write.py, which
 a no-change deploy never imports.
 """
-import re
 import time
 
-from host_tools import build as build_mod
+from host_tools import board_defs, build as build_mod
 from host_tools.deploy_plan import (HASH_LEN, MARKS, SLOT_DIR, check_space, hash_trees, parse_scan,  # noqa: F401
                                     plan, scan_code, summary as _summary, human as _human)
 from host_tools.link import BoardExecError, BoardGone, select_port
@@ -26,22 +25,8 @@ from host_tools.errors import MpkError
 
 def board_name_from_info(platform, machine):
     """The board's name (its module in boards/: "sim" for the virtual board) from
-    sys.platform and os.uname().machine; for a port mpk has no board of, the platform."""
-    m = (machine or "").lower()
-    if "virtual" in m:
-        return "sim"
-    if platform == "rp2":
-        if re.search(r"\bpico ?2\b|rp2350", m):
-            return "pico2_w" if re.search(r"\bpico ?2 w\b", m) else "pico2"
-        return "pico_w" if re.search(r"\bpico w\b", m) else "pico"
-    if platform == "esp32":
-        for v in ("esp32s3", "esp32s2", "esp32c3"):
-            if v in m.replace("-", ""):
-                return v
-        return "esp32"
-    if platform in ("linux", "darwin", "unix"):
-        return "sim"                 # the unix port: what the virtual board runs
-    return platform or "unknown"
+    sys.platform and os.uname().machine."""
+    return board_defs.from_uname(platform, machine)
 
 
 def _quick_scan(port, trust=True):

@@ -84,10 +84,8 @@ def check_uf2(path, chip=None):
 
 
 def _esp_chips():
-    try:
-        from esptool.targets import CHIP_DEFS
-    except ImportError:
-        return {0: ("esp32", 0x1000), 2: ("esp32s2", 0x1000), 9: ("esp32s3", 0), 5: ("esp32c3", 0)}
+    from esptool.targets import CHIP_DEFS      # esptool is one of mpk's own dependencies
+
     return {c.IMAGE_CHIP_ID: (n, c.BOOTLOADER_FLASH_OFFSET) for n, c in CHIP_DEFS.items()
             if c.IMAGE_CHIP_ID is not None}
 

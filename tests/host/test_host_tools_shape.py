@@ -102,3 +102,16 @@ def test_no_board_script_in_a_python_string():
                 continue
             if any(isinstance(n, (ast.FunctionDef, ast.For, ast.While)) for n in ast.walk(code)):
                 raise AssertionError("%s:%d holds a board script in a string" % (p, node.lineno))
+
+
+def test_no_board_table_outside_boards():
+    # Every fact about a board is in boards/<name>.py (host_tools/board_defs.py reads it);
+    # a host module naming three boards or more would be a table of its own. A default
+    # ("pico", the virtual board "sim") is not one.
+    from host_tools import board_defs
+
+    names = set(board_defs.names())
+    for name, p, tree in _modules():
+        named = {n.value for n in ast.walk(tree)
+                 if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in names}
+        assert len(named) < 3, "%s names boards %s: a board table outside boards/" % (p, sorted(named))

@@ -98,6 +98,10 @@ def test_board_names():
     assert board_name_from_info("rp2", "Raspberry Pi Pico W with RP2040") == "pico_w"
     assert board_name_from_info("esp32", "Generic ESP32S3 module with ESP32S3") == "esp32s3"
     assert board_name_from_info("rp2", "Raspberry Pi Pico2 with RP2350-RISCV") == "pico2"
+    # A board of a known chip that mpk has no module of is the plainest board of that chip.
+    assert board_name_from_info("rp2", "Pimoroni Tiny 2040 with RP2040") == "pico"
+    assert board_name_from_info("esp32", "LOLIN S2 mini with ESP32-S2") == "esp32s2"
+    assert board_name_from_info("samd", "Seeed Wio Terminal with SAMD51P19A") == "samd"
     # The virtual board is "sim", its module's name, whichever engine or board it is like.
     assert board_name_from_info("rp2", "Raspberry Pi Pico (virtual) with RP2040") == "sim"
     assert board_name_from_info("linux", "linux [GCC 14]") == "sim"
