@@ -17,6 +17,7 @@ ACTIVE = _wire.ACTIVE
 # looks for) and .sums (its files' hashes and sizes, so the next read need not hash them).
 MARKS = _wire.MARKS
 MARGIN_BLOCKS = 4
+BINARY_PLATFORMS = ("rp2", "esp32")   # sys.platform of the ports whose stdin passes raw bytes
 
 
 def scan_code(hash_idle=True, trust=True):
@@ -82,6 +83,9 @@ def plan(manifest, scan):
         "need_bytes": 0,
         "free_bytes": None,
         "deflate": bool(scan.get("deflate")),   # the board inflates what is sent
+        # MicroPython's own stdin on these ports passes every byte once Ctrl-C is off
+        # (the unix port's goes through a tty): the data may go as it is
+        "binary": scan.get("platform") in BINARY_PLATFORMS,
     }
     if active and matches(active):
         result["up_to_date"] = not root_send

@@ -35,11 +35,13 @@ class _Progress:
             self.bar.stop()
 
 
-def _send_files(board, items, progress, deflate=False, frame=transfer.FRAME):
-    """items: [(local path, remote path)]; streamed to the board's receiver. Returns the
-    hashes of what the board wrote, per item."""
-    return transfer.send_files(board, items, progress.advance, deflate=deflate, timeout=60,
-                               hash_len=HASH_LEN, frame=frame)
+def _send_files(board, items, progress, p):
+    """items: [(local path, remote path)]; streamed to the board's receiver as the plan p
+    says (binary, deflate, frame) where the link allows. Returns the hashes of what the
+    board wrote, per item."""
+    binary = bool(p.get("binary")) and board.binary_safe
+    return transfer.send_files(board, items, progress.advance, deflate=p.get("deflate") and not binary,
+                               timeout=60, hash_len=HASH_LEN, frame=p.get("frame"), binary=binary)
 
 
 def _copy_files(board, pairs):
@@ -138,22 +140,26 @@ def _apply(b, manifest, p, progress, hook, kept=None):
         # 2. copies on the board from the running tree.
         sums = dict(zip(p["copy"], _copy_files(b, [(src + f, t + f) for f in p["copy"]])))
         hook("copied", b)
-        # 3. sends, and with them the tree's .sums as .sums.new (seal.py).
+        # 3. sends, and with them the tree's .sums as .sums.new (seal.py) and the root
+        # files as /boot.py.new, /main.py.new (one stream: one receiver to compile).
         sums_file = _sums_file(manifest)
-        bar = _Progress(p["send_bytes"] + os.path.getsize(sums_file), progress)
+        root = [manifest["dir"] + "/root/" + f for f in p["root_send"]]
+        bar = _Progress(p["send_bytes"] + sum(os.path.getsize(f) for f in [sums_file] + root), progress)
         try:
-            got = _send_files(b, [(tree_dir + f, t + f) for f in p["send"]] + [(sums_file, t + ".sums.new")],
-                              bar, p.get("deflate"), p.get("frame", transfer.FRAME))
+            got = _send_files(b, [(tree_dir + f, t + f) for f in p["send"]] + [(sums_file, t + ".sums.new")]
+                              + [(f, "/" + n + ".new") for f, n in zip(root, p["root_send"])], bar, p)
+            n = len(p["send"])
             sums.update(zip(p["send"], got))
-            if got[-1] is not None and got[-1] != _file_hash(sums_file):
+            if got[n] is not None and got[n] != _file_hash(sums_file):
                 raise MpkError("the tree's .sums arrived damaged; nothing was switched: run `mpk deploy` again")
             hook("sent", b)
             # 4. check what was written (the board hashed it as it wrote), then mark the
             # tree complete.
             _check_written(sums, manifest["tree"], "")
+            _check_written(dict(zip(p["root_send"], got[n + 1:])), manifest["root"], "/")
             b.exec(agent.call("seal", "seal(%r, %r)" % (t, manifest["build_id"])), timeout=30)
-            # 5. root files (atomic: tmp then rename), then the switch.
-            _send_root(b, p, manifest, bar, kept)
+            # 5. the root files in place (each .new renamed over its file), then the switch.
+            _replace_root(b, p, kept)
         finally:
             bar.close()
         hook("switch", b)
@@ -198,8 +204,15 @@ def _send_root(b, p, manifest, bar, kept=None):
     if not p["root_send"]:
         return
     root_dir = manifest["dir"] + "/root/"
-    sums = _send_files(b, [(root_dir + f, "/" + f + ".new") for f in p["root_send"]], bar, p.get("deflate"))
+    sums = _send_files(b, [(root_dir + f, "/" + f + ".new") for f in p["root_send"]], bar, p)
     _check_written(dict(zip(p["root_send"], sums)), manifest["root"], "/")
+    _replace_root(b, p, kept)
+
+
+def _replace_root(b, p, kept=None):
+    """The root files sent as /<name>.new in place (renames: atomic each)."""
+    if not p["root_send"]:
+        return
     if p.get("keep"):
         # The user's own /boot.py or /main.py: renamed aside (never over another), then ours goes in.
         out = b.exec(agent.call("files", "keep_aside(%r)" % (["/" + f for f in p["keep"]],))).decode().split()

@@ -128,6 +128,13 @@ class Board:
             self.raw_repl(soft_reset, timeout_overall)
 
     @property
+    def binary_safe(self):
+        """Whether every byte written reaches the board as it is: a serial device of this
+        machine. A network bridge (rfc2217://, socket://) has its own idea of some bytes
+        (telnet's IAC, line endings), so data goes through it as text."""
+        return "://" not in (self.port or "")
+
+    @property
     def in_raw(self):
         return self.t.in_raw_repl
 

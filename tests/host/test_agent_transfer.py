@@ -36,21 +36,36 @@ def test_receiver_writes_every_file_intact_and_acknowledges_every_frame(tmp_path
     src, data = _files(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
-    for deflate in (False, True):
-        items = [(str(src / n), str(out / ("%s-%d" % (n, deflate)))) for n in sorted(data)]
-        frames = list(transfer.frames(items, deflate=deflate))
-        p = _run(tmp_path, agent.source("receive") + "receive(20)\n", b"".join(f for f, _ in frames))
+    for deflate, binary in ((False, False), (True, False), (False, True), (True, True)):
+        items = [(str(src / n), str(out / ("%s-%d%d" % (n, deflate, binary)))) for n in sorted(data)]
+        frame = transfer.BINARY_FRAME if binary else transfer.FRAME
+        frames = list(transfer.frames(items, deflate=deflate, frame=frame, binary=binary))
+        assert any(f.startswith(b"b " if binary else b"d ") for f, _ in frames)
+        call = "receive(20, %d)\n" % transfer.wire_frame(frame, binary)
+        p = _run(tmp_path, agent.source("receive") + call, b"".join(f for f, _ in frames))
         assert p.returncode == 0, p.stderr.decode()
-        acks, rest = p.stdout[:len(frames)], p.stdout[len(frames):]
-        assert acks == b"." * len(frames), p.stdout[:200]
+        # "R" (ready: Ctrl-C is off), then an acknowledgement per frame
+        acks, rest = p.stdout[:len(frames) + 1], p.stdout[len(frames) + 1:]
+        assert acks == b"R" + b"." * len(frames), p.stdout[:200]
         sums = rest.decode().split()
         assert sums == [hashlib.sha256(data[n]).hexdigest()[:20] for n in sorted(data)]
         for n in sorted(data):
-            assert (out / ("%s-%d" % (n, deflate))).read_bytes() == data[n], (n, deflate)
+            assert (out / ("%s-%d%d" % (n, deflate, binary))).read_bytes() == data[n], (n, deflate, binary)
+    # binary frames carry a quarter fewer bytes than base64 for what does not deflate
+    b64 = sum(len(f) for f, _ in transfer.frames([(str(src / "big"), "/x")]))
+    raw = sum(len(f) for f, _ in transfer.frames([(str(src / "big"), "/x")], frame=4096, binary=True))
+    assert raw < b64 * 0.76
     # deflate made the stream shorter for the compressible file
     plain = sum(len(f) for f, _ in transfer.frames([(str(src / "text"), "/x")], deflate=False))
     packed = sum(len(f) for f, _ in transfer.frames([(str(src / "text"), "/x")], deflate=True))
     assert packed < plain / 2
+
+
+def test_a_frame_larger_than_the_receivers_buffer_is_an_error_not_a_write(tmp_path):
+    src, data = _files(tmp_path)
+    frames = list(transfer.frames([(str(src / "big"), str(tmp_path / "big"))], frame=4096, binary=True))
+    p = _run(tmp_path, agent.source("receive") + "receive(20, 1024)\n", b"".join(f for f, _ in frames))
+    assert p.returncode != 0 and b"the buffer holds 1024" in p.stdout + p.stderr
 
 
 def test_a_failed_write_reads_the_rest_and_raises_at_the_end(tmp_path):
@@ -62,9 +77,9 @@ def test_a_failed_write_reads_the_rest_and_raises_at_the_end(tmp_path):
     frames = list(transfer.frames(items, deflate=True))
     p = _run(tmp_path, agent.source("receive") + "receive(20)\n", b"".join(f for f, _ in frames))
     # (the unix port prints the traceback on stdout, after the acknowledgements)
-    assert p.returncode != 0 and b"OSError" in p.stdout[len(frames):] + p.stderr, p.stdout
-    assert p.stdout[:len(frames)] == b"." * len(frames)        # every frame was taken
-    assert b"." not in p.stdout[len(frames):len(frames) + 1]
+    assert p.returncode != 0 and b"OSError" in p.stdout[len(frames) + 1:] + p.stderr, p.stdout
+    assert p.stdout[:len(frames) + 1] == b"R" + b"." * len(frames)     # every frame was taken
+    assert b"." not in p.stdout[len(frames) + 1:len(frames) + 2]
     assert (out / "ok1").read_bytes() == data["binary"]
     assert not (out / "after").exists()                        # nothing written after a failure
 
@@ -140,3 +155,22 @@ def test_seal_writes_sums_that_the_next_scan_trusts_while_the_size_matches(tmp_p
                    "root": {}}, {"active": None, "a": read(True), "b": None})
     assert plan["target"] == "a" and ".sums" not in plan["send"] + plan["copy"] + plan["skip"]
     assert plan["remove"] == [".built", ".sums", "servers/log.mpy"]
+
+
+def test_a_call_sends_what_it_needs_of_its_agent_and_runs_on_the_board(tmp_path):
+    # `files.prepare` needs `_mkdir`; `files.ls` calls itself; neither needs the rest.
+    root = str(tmp_path / "t") + "/"
+    code = agent.call("files", "prepare(%r, [], [], ['d/', 'd/e/'])" % root)
+    assert "def _mkdir(" in code and "def prepare(" in code
+    assert "def ls(" not in code and "def keep_aside(" not in code
+    assert len(code) < len(agent.source("files")) / 2
+    listing = agent.call("files", "ls(%r, True)" % root)
+    assert "def ls(" in listing and "def prepare(" not in listing
+    p = _run(tmp_path, code + listing)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.decode().split() == ["('%sd'," % root, "True,", "0)", "('%sd/e'," % root, "True,", "0)"]
+    # what the call defined is gone again from the namespace it ran in (a stopped
+    # system's REPL shares it)
+    again = agent.call("files", "prepare(%r, [], [], [])" % (str(tmp_path / "u") + "/"))
+    p = _run(tmp_path, again + "print([n for n in ('prepare', '_mkdir') if n in globals()])\n")
+    assert p.stdout.decode().strip().endswith("[]"), p.stdout
