@@ -7,6 +7,8 @@ import hashlib
 import os
 import subprocess
 
+import pytest
+
 from host_tools import agent, transfer
 from mpk_fixtures import MICROPYTHON
 
@@ -68,14 +70,17 @@ def test_a_frame_larger_than_the_receivers_buffer_is_an_error_not_a_write(tmp_pa
     assert p.returncode != 0 and b"the buffer holds 1024" in p.stdout + p.stderr
 
 
-def test_a_failed_write_reads_the_rest_and_raises_at_the_end(tmp_path):
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_failed_write_reads_the_rest_and_raises_at_the_end(tmp_path, binary):
     src, data = _files(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     items = [(str(src / "binary"), str(out / "ok1")), (str(src / "text"), str(tmp_path / "nodir" / "bad")),
              (str(src / "small"), str(out / "after"))]
-    frames = list(transfer.frames(items, deflate=True))
-    p = _run(tmp_path, agent.source("receive") + "receive(20)\n", b"".join(f for f, _ in frames))
+    frame = transfer.BINARY_FRAME if binary else transfer.FRAME
+    frames = list(transfer.frames(items, deflate=not binary, frame=frame, binary=binary))
+    call = "receive(20, %d)\n" % transfer.wire_frame(frame, binary)
+    p = _run(tmp_path, agent.source("receive") + call, b"".join(f for f, _ in frames))
     # (the unix port prints the traceback on stdout, after the acknowledgements)
     assert p.returncode != 0 and b"OSError" in p.stdout[len(frames) + 1:] + p.stderr, p.stdout
     assert p.stdout[:len(frames) + 1] == b"R" + b"." * len(frames)     # every frame was taken
