@@ -50,8 +50,7 @@ def _top_level(name):
             # a function's own arguments and locals are not the top-level names they may share
             used -= {a.arg for n in ast.walk(node) if isinstance(n, ast.arguments)
                      for a in n.posonlyargs + n.args + n.kwonlyargs + [n.vararg, n.kwarg] if a}
-            used -= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-                     and n not in (node.targets if isinstance(node, ast.Assign) else ())}
+            used -= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
             sets = [t.id for t in node.targets if isinstance(t, ast.Name)] if isinstance(node, ast.Assign) else []
             parts.append((defined_name, used, lines[node.lineno - 1:node.end_lineno], sets))
         _cache[key] = parts
@@ -77,19 +76,6 @@ def needed(name, expr):
             lines += body
             names += sets
     return _squeeze(lines), names
-
-
-def defined(name):
-    """The names the agent defines at its top level (imports aside)."""
-    with open(path(name)) as f:
-        tree = ast.parse(f.read())
-    names = []
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.append(node.name)
-        elif isinstance(node, ast.Assign):
-            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
-    return names
 
 
 def call(name, expr):
