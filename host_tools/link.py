@@ -122,8 +122,12 @@ class Board:
                     time.sleep(0.2)
         raise NoRawRepl("could not enter the raw REPL (%s)" % _describe(last))
 
-    def enter_raw(self, soft_reset=False, timeout_overall=5):
-        """raw_repl() with one-line errors."""
+    def enter_raw(self, soft_reset=False, timeout_overall=None):
+        """raw_repl() with one-line errors. A soft reset runs boot.py before the raw REPL
+        is back (the firmware's reads the flash and interns its names): each attempt
+        waits 10 s for it, not 5, as a retry's Ctrl-C would interrupt the reboot."""
+        if timeout_overall is None:
+            timeout_overall = 10 if soft_reset else 5
         with self.guard("entering the raw REPL"):
             self.raw_repl(soft_reset, timeout_overall)
 
