@@ -58,26 +58,20 @@ class _Rx:
             got += k
         return self.mv[:n]
 
-    def frame(self):
-        op, n = self.head()
-        data = self.inp.read(n) if n else b""
-        while len(data) < n:             # a pipe may return less than asked
-            data += self.inp.read(n - len(data))
-        return op, data
-
     def ack(self):
         self.out.write(b".")
 
     def run(self):
         while True:
-            op, data = self.frame()
+            op, n = self.head()
+            path = bytes(self.read_raw(n))
             self.ack()
             if op == b"q":
                 return
             f = None
             if self.failed is None:
                 try:
-                    f = open(data.decode(), "wb")
+                    f = open(path.decode(), "wb")
                 except Exception as e:
                     self.failed = e
             self.h = sha256() if sha256 is not None and f is not None else None
