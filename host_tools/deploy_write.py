@@ -35,13 +35,17 @@ class _Progress:
             self.bar.stop()
 
 
-def _send_files(board, items, progress, p):
+def _send_files(board, items, progress, p, before=""):
     """items: [(local path, remote path)]; streamed to the board's receiver as the plan p
-    says (binary, deflate, frame) where the link allows. Returns the hashes of what the
-    board wrote, per item."""
+    says (binary, deflate, frame) where the link allows, each checked as it arrived.
+    before: code run first, in the same exec."""
     binary = bool(p.get("binary")) and board.binary_safe
-    return transfer.send_files(board, items, progress.advance, deflate=p.get("deflate") and not binary,
-                               timeout=60, hash_len=HASH_LEN, frame=p.get("frame"), binary=binary)
+    try:
+        transfer.send_files(board, items, progress.advance, deflate=p.get("deflate") and not binary,
+                            timeout=60, frame=p.get("frame"), binary=binary, before=before)
+    except transfer.Damaged as e:
+        raise MpkError("verification failed on the board for %s; the board still boots its previous "
+                       "firmware: run `mpk deploy` again" % e.remote) from None
 
 
 def _copy_files(board, pairs):
@@ -134,45 +138,37 @@ def _apply(b, manifest, p, progress, hook, kept=None):
     src = SLOT_DIR + (p["active"] or "") + "/"
     tree_dir = manifest["dir"] + "/tree/"
     if p["switch"]:
-        # 1. the idle tree is incomplete from now on; clear what is stale; make dirs.
-        b.exec(agent.call("files", "prepare(%r, %r, %r, %r)" % (
-            t, p["remove"], [d[:-1] for d in p["rmdirs"]], [d[:-1] for d in p["mkdirs"]])), timeout=30)
+        # 1. the idle tree is incomplete from now on; clear what is stale; make dirs
+        # (with nothing to copy, in the same exec as the receiver: one less to compile).
+        prepare = agent.call("files", "prepare(%r, %r, %r, %r)" % (
+            t, p["remove"], [d[:-1] for d in p["rmdirs"]], [d[:-1] for d in p["mkdirs"]]))
+        if p["copy"]:
+            b.exec(prepare, timeout=30)
+            prepare = ""
         # 2. copies on the board from the running tree.
         sums = dict(zip(p["copy"], _copy_files(b, [(src + f, t + f) for f in p["copy"]])))
         hook("copied", b)
         # 3. sends, and with them the tree's .sums as .sums.new (seal.py) and the root
-        # files as /boot.py.new, /main.py.new (one stream: one receiver to compile).
+        # files as /boot.py.new, /main.py.new (one stream: one receiver to compile), each
+        # checked as it arrived (its CRC-32 against what was sent).
         sums_file = _sums_file(manifest)
         root = [manifest["dir"] + "/root/" + f for f in p["root_send"]]
         bar = _Progress(p["send_bytes"] + sum(os.path.getsize(f) for f in [sums_file] + root), progress)
         try:
-            got = _send_files(b, [(tree_dir + f, t + f) for f in p["send"]] + [(sums_file, t + ".sums.new")]
-                              + [(f, "/" + n + ".new") for f, n in zip(root, p["root_send"])], bar, p)
-            n = len(p["send"])
-            sums.update(zip(p["send"], got))
-            if got[n] is not None and got[n] != _file_hash(sums_file):
-                raise MpkError("the tree's .sums arrived damaged; nothing was switched: run `mpk deploy` again")
+            _send_files(b, [(tree_dir + f, t + f) for f in p["send"]] + [(sums_file, t + ".sums.new")]
+                        + [(f, "/" + n + ".new") for f, n in zip(root, p["root_send"])], bar, p, prepare)
             hook("sent", b)
-            # 4. check what was written (the board hashed it as it wrote), then mark the
-            # tree complete.
+            # 4. check what was copied (the board hashed it as it wrote); mark the tree
+            # complete, and then 5. put the root files in place (each .new renamed over
+            # its file): one exec. The switch follows.
             _check_written(sums, manifest["tree"], "")
-            _check_written(dict(zip(p["root_send"], got[n + 1:])), manifest["root"], "/")
-            b.exec(agent.call("seal", "seal(%r, %r)" % (t, manifest["build_id"])), timeout=30)
-            # 5. the root files in place (each .new renamed over its file), then the switch.
-            _replace_root(b, p, kept)
+            _replace_root(b, p, kept, first=agent.call("seal", "seal(%r, %r)" % (t, manifest["build_id"])))
         finally:
             bar.close()
         hook("switch", b)
         b.exec(agent.call("files", "write_replace(%r, %r)" % (ACTIVE, p["target"] + " 0")))
     else:
         _send_root(b, p, manifest, _Progress(0, False), kept)
-
-
-def _file_hash(path):
-    import hashlib
-
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()[:HASH_LEN]
 
 
 def _sums_file(manifest):
@@ -204,18 +200,20 @@ def _send_root(b, p, manifest, bar, kept=None):
     if not p["root_send"]:
         return
     root_dir = manifest["dir"] + "/root/"
-    sums = _send_files(b, [(root_dir + f, "/" + f + ".new") for f in p["root_send"]], bar, p)
-    _check_written(dict(zip(p["root_send"], sums)), manifest["root"], "/")
+    _send_files(b, [(root_dir + f, "/" + f + ".new") for f in p["root_send"]], bar, p)
     _replace_root(b, p, kept)
 
 
-def _replace_root(b, p, kept=None):
-    """The root files sent as /<name>.new in place (renames: atomic each)."""
-    if not p["root_send"]:
-        return
-    if p.get("keep"):
+def _replace_root(b, p, kept=None, first=""):
+    """The root files sent as /<name>.new in place (renames: atomic each). first: code run
+    before, in the same exec (a failure there stops the rest)."""
+    if p.get("keep") and p["root_send"]:
         # The user's own /boot.py or /main.py: renamed aside (never over another), then ours goes in.
-        out = b.exec(agent.call("files", "keep_aside(%r)" % (["/" + f for f in p["keep"]],))).decode().split()
+        out = b.exec(first + agent.call("files", "keep_aside(%r)" % (["/" + f for f in p["keep"]],)))
+        first = ""
         if kept is not None:
-            kept.update(zip(p["keep"], out))
-    b.exec(agent.call("files", "replace(%r)" % ([("/" + f + ".new", "/" + f) for f in p["root_send"]],)))
+            kept.update(zip(p["keep"], out.decode().split()))
+    if p["root_send"]:
+        first += agent.call("files", "replace(%r)" % ([("/" + f + ".new", "/" + f) for f in p["root_send"]],))
+    if first:
+        b.exec(first, timeout=30)

@@ -4,12 +4,12 @@ mpremote's `fs cp` (and our earlier deploy) turns every chunk into Python source
 the board must receive through raw-paste and compile: about 6 KB/s to a Pico. Here the
 board runs one small receiver (host_tools/agent/receive.py, sent once per transfer),
 and the host streams frames to it, with a window of frames in flight so that the board
-is never idle waiting for the host. The data goes as it is where the link passes every
-byte (binary=True: a board's own port; a quarter fewer bytes, and a Pico spends about
-8 µs of CPU on every byte its USB port receives), else as base64 text (safe over any link:
-a pty, an RFC 2217 or TCP bridge), deflated first for small files when the board has
-`deflate` (worth it on a slow link only: inflating costs a Pico more than the bytes it
-saves over USB).
+is never idle waiting for the host; a file that fits one frame goes as one. The data goes
+as it is where the link passes every byte (binary=True: a board's own port; a quarter
+fewer bytes, and a Pico spends about 8 µs of CPU on every byte its USB port receives),
+else as base64 text (safe over any link: a pty, an RFC 2217 or TCP bridge), deflated
+first for small files when the board has `deflate` (worth it on a slow link only:
+inflating costs a Pico about 6 µs per deflated byte, about what a byte less over USB saves).
 """
 import base64
 import time
@@ -30,17 +30,27 @@ def _deflate(data):
     return z.compress(data) + z.flush()
 
 
-def frames(items, deflate=False, frame=FRAME, binary=False):
+def frames(items, deflate=False, frame=FRAME, binary=False, crcs=None):
     """The frames for items [(local path, remote path)], as (bytes, raw bytes covered:
     a plain data frame covers its own bytes; a deflated file is covered by its close).
-    binary: data frames carry the bytes as they are ("b"), not as base64 ("d")."""
+    binary: data frames carry the bytes as they are ("b"), not as base64 ("d").
+    crcs: a list that gets the CRC-32 of each file sent, what the receiver reports."""
     for local, remote in items:
         with open(local, "rb") as f:
             data = f.read()
+        if crcs is not None:
+            crcs.append(zlib.crc32(data))
         packed = _deflate(data) if deflate and 0 < len(data) <= DEFLATE_MAX else None
         if packed is not None and len(packed) >= len(data):
             packed = None
         path = remote.encode()
+        if packed is None:
+            body = data if binary else base64.b64encode(data)
+            if len(path) + len(body) <= wire_frame(frame, binary):
+                # the whole file in one frame: one acknowledgement, not three
+                yield b"%s %d %d\n%s%s" % (b"W" if binary else b"w", len(path) + len(body), len(path),
+                                           path, body), len(data)
+                continue
         yield b"%s %d\n%s" % (b"z" if packed is not None else b"o", len(path), path), 0
         body = data if packed is None else packed
         for i in range(0, len(body), frame):
@@ -59,29 +69,30 @@ def wire_frame(frame, binary):
     return frame if binary else 4 * -(-frame // 3)
 
 
-def send_files(board, items, progress=None, deflate=False, timeout=60, hash_len=20, frame=None,
-               binary=False):
-    """Write items [(local path, remote path)] on the board (in the raw REPL).
+def send_files(board, items, progress=None, deflate=False, timeout=60, frame=None, binary=False, before=""):
+    """Write items [(local path, remote path)] on the board (in the raw REPL), and check
+    each arrived as it was sent: the board reports the CRC-32 of what it wrote (not where
+    it has no crc32), and a file that differs raises Damaged.
 
     board: a host_tools.link.Board. progress(n) is called with the raw bytes
     written as the board acknowledges them. frame: raw bytes per data frame (smaller for a
     board whose heap is in small pieces: a live update writes beside the running system;
     None: FRAME, or BINARY_FRAME with binary). binary: the data as it is, for a link that
-    passes every byte (link.Board.binary_safe); else base64. Returns the sha256 of what the board wrote,
-    per item (hex cut to hash_len; None where the board has no hashlib). A board-side
-    failure (a full flash) is raised as BoardExecError after the whole stream, with the
-    board's traceback.
+    passes every byte (link.Board.binary_safe); else base64. before: code the board runs
+    first, in the same exec (one less to compile). A board-side failure (a full flash) is
+    raised as BoardExecError after the whole stream, with the board's traceback.
     """
     items = list(items)
     if not items:
-        return []
+        return
     if frame is None:
         frame = BINARY_FRAME if binary else FRAME
+    crcs = []
 
     def talk(port):
         _ready(port)
         sent = []                        # raw bytes of each frame not yet acknowledged
-        for data, covered in frames(items, deflate, frame, binary):
+        for data, covered in frames(items, deflate, frame, binary, crcs):
             port.write(data)
             sent.append(covered)
             while len(sent) >= WINDOW:
@@ -90,12 +101,22 @@ def send_files(board, items, progress=None, deflate=False, timeout=60, hash_len=
         while sent:
             _acked(port, sent, progress, block=True)
 
-    call = "receive(%d, %d)" % (hash_len, wire_frame(frame, binary))
-    out = board.stream_exec(agent.call("receive", call), talk, timeout=timeout)
-    sums = [ln.strip() for ln in out.decode().splitlines() if ln.strip()]
-    if len(sums) != len(items):
-        raise MpkError("the board reported %d files written of %d" % (len(sums), len(items)))
-    return [None if h == "-" else h for h in sums]
+    call = "receive(%d)" % wire_frame(frame, binary)
+    out = board.stream_exec(before + agent.call("receive", call), talk, timeout=timeout)
+    got = [ln.strip() for ln in out.decode().splitlines() if ln.strip()]
+    if len(got) != len(items):
+        raise MpkError("the board reported %d files written of %d" % (len(got), len(items)))
+    for (_, remote), crc, mine in zip(items, got, crcs):
+        if crc != "-" and crc != "%08x" % mine:
+            raise Damaged(remote)
+
+
+class Damaged(MpkError):
+    """A file arrived other than it was sent (its CRC-32 differs); args[0]: its board path."""
+
+    def __init__(self, remote):
+        super().__init__("%s arrived damaged (its CRC-32 differs from what was sent)" % remote)
+        self.remote = remote
 
 
 ACK_TIMEOUT = 30        # seconds without an acknowledgement: the board is gone

@@ -1,10 +1,11 @@
 """The board side of the fast write path (host_tools/agent/receive.py, copy.py) under the
 MicroPython unix port, fed the frames host_tools/transfer.py makes: files arrive intact,
-plain and deflated, every frame is acknowledged once, the board reports the hash of what
+plain and deflated, every frame is acknowledged once, the board reports the CRC-32 of what
 it wrote, and a failed write (no such directory) still reads the whole stream before it
 raises, so the link stays in step."""
 import hashlib
 import os
+import zlib
 import subprocess
 
 import pytest
@@ -41,16 +42,17 @@ def test_receiver_writes_every_file_intact_and_acknowledges_every_frame(tmp_path
     for deflate, binary in ((False, False), (True, False), (False, True), (True, True)):
         items = [(str(src / n), str(out / ("%s-%d%d" % (n, deflate, binary)))) for n in sorted(data)]
         frame = transfer.BINARY_FRAME if binary else transfer.FRAME
-        frames = list(transfer.frames(items, deflate=deflate, frame=frame, binary=binary))
+        crcs = []
+        frames = list(transfer.frames(items, deflate=deflate, frame=frame, binary=binary, crcs=crcs))
         assert any(f.startswith(b"b " if binary else b"d ") for f, _ in frames)
-        call = "receive(20, %d)\n" % transfer.wire_frame(frame, binary)
+        call = "receive(%d)\n" % transfer.wire_frame(frame, binary)
         p = _run(tmp_path, agent.source("receive") + call, b"".join(f for f, _ in frames))
         assert p.returncode == 0, p.stderr.decode()
         # "R" (ready: Ctrl-C is off), then an acknowledgement per frame
         acks, rest = p.stdout[:len(frames) + 1], p.stdout[len(frames) + 1:]
         assert acks == b"R" + b"." * len(frames), p.stdout[:200]
         sums = rest.decode().split()
-        assert sums == [hashlib.sha256(data[n]).hexdigest()[:20] for n in sorted(data)]
+        assert sums == ["%08x" % zlib.crc32(data[n]) for n in sorted(data)] == ["%08x" % c for c in crcs]
         for n in sorted(data):
             assert (out / ("%s-%d%d" % (n, deflate, binary))).read_bytes() == data[n], (n, deflate, binary)
     # binary frames carry a quarter fewer bytes than base64 for what does not deflate
@@ -66,7 +68,7 @@ def test_receiver_writes_every_file_intact_and_acknowledges_every_frame(tmp_path
 def test_a_frame_larger_than_the_receivers_buffer_is_an_error_not_a_write(tmp_path):
     src, data = _files(tmp_path)
     frames = list(transfer.frames([(str(src / "big"), str(tmp_path / "big"))], frame=4096, binary=True))
-    p = _run(tmp_path, agent.source("receive") + "receive(20, 1024)\n", b"".join(f for f, _ in frames))
+    p = _run(tmp_path, agent.source("receive") + "receive(1024)\n", b"".join(f for f, _ in frames))
     assert p.returncode != 0 and b"the buffer holds 1024" in p.stdout + p.stderr
 
 
@@ -79,7 +81,7 @@ def test_a_failed_write_reads_the_rest_and_raises_at_the_end(tmp_path, binary):
              (str(src / "small"), str(out / "after"))]
     frame = transfer.BINARY_FRAME if binary else transfer.FRAME
     frames = list(transfer.frames(items, deflate=not binary, frame=frame, binary=binary))
-    call = "receive(20, %d)\n" % transfer.wire_frame(frame, binary)
+    call = "receive(%d)\n" % transfer.wire_frame(frame, binary)
     p = _run(tmp_path, agent.source("receive") + call, b"".join(f for f, _ in frames))
     # (the unix port prints the traceback on stdout, after the acknowledgements)
     assert p.returncode != 0 and b"OSError" in p.stdout[len(frames) + 1:] + p.stderr, p.stdout
@@ -179,3 +181,59 @@ def test_a_call_sends_what_it_needs_of_its_agent_and_runs_on_the_board(tmp_path)
     again = agent.call("files", "prepare(%r, [], [], [])" % (str(tmp_path / "u") + "/"))
     p = _run(tmp_path, again + "print([n for n in ('prepare', '_mkdir') if n in globals()])\n")
     assert p.stdout.decode().strip().endswith("[]"), p.stdout
+
+
+class _PipeBoard:
+    """A board for transfer.send_files: the real receiver under the unix port, fed through a
+    pipe that flips one byte of the data bound for `victim` (a link that damages it)."""
+
+    def __init__(self, tmp_path, victim=None):
+        self.tmp_path, self.victim, self.hit = tmp_path, victim, False
+
+    def stream_exec(self, code, talk, timeout=10):
+        script = self.tmp_path / "receiver.py"
+        script.write_text(code)
+        proc = subprocess.Popen([MICROPYTHON, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        board = self
+
+        class Port:
+            in_waiting = 0
+
+            def write(self, data):
+                if board.victim and board.victim.encode() in data and data[:1] in b"Ww":
+                    data = data[:-1] + bytes([data[-1] ^ 1])       # a whole-file frame
+                    board.hit = True
+                elif board.victim and board.victim.encode() in data:
+                    board.hit = "open"
+                elif board.hit == "open" and data[:2] in (b"b ", b"d "):
+                    data = data[:-1] + bytes([data[-1] ^ 1])       # one bit of its last byte
+                    board.hit = True
+                proc.stdin.write(data)
+                proc.stdin.flush()
+
+            def read(self, n):
+                return proc.stdout.read(n)
+
+        talk(Port())
+        proc.stdin.close()
+        out = proc.stdout.read()
+        assert proc.wait(timeout) == 0
+        return out
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("victim", ["text", "small"])         # several frames; one whole-file frame
+def test_send_files_checks_every_file_against_what_was_sent(tmp_path, binary, victim):
+    src, data = _files(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    items = [(str(src / n), str(out / n)) for n in sorted(data)]
+    kinds = [f[:1] for f, _ in transfer.frames(items, binary=binary)]
+    assert kinds.count(b"W" if binary else b"w") >= 2 and kinds.count(b"o") >= 2
+    transfer.send_files(_PipeBoard(tmp_path), items, binary=binary)
+    assert all((out / n).read_bytes() == data[n] for n in data)
+    board = _PipeBoard(tmp_path, victim=str(out / victim))
+    with pytest.raises(transfer.Damaged) as e:
+        transfer.send_files(board, items, binary=binary)
+    assert board.hit is True and e.value.remote == str(out / victim)
+    assert "arrived damaged" in str(e.value)
