@@ -101,7 +101,7 @@ def send_files(board, items, progress=None, deflate=False, timeout=60, frame=Non
         while sent:
             _acked(port, sent, progress, block=True)
 
-    call = "receive(%d)" % wire_frame(frame, binary)
+    call = "receive(%d%s)" % (wire_frame(frame, binary), ", inflate" if deflate else "")
     out = board.stream_exec(before + agent.call("receive", call), talk, timeout=timeout)
     got = [ln.strip() for ln in out.decode().splitlines() if ln.strip()]
     if len(got) != len(items):

@@ -73,6 +73,8 @@ class _Rx:
             if op == b"q":
                 self.ack()
                 return
+            if op == b"z" and self.inflater is None:
+                raise ValueError("deflated data, and no inflater was sent")
             if op == b"W" or op == b"w":
                 f = self.open(bytes(raw[:k]))
                 try:
@@ -85,7 +87,7 @@ class _Rx:
             self.ack()
             try:
                 if op == b"z" and f is not None:
-                    op = self.inflate(f)
+                    op = self.inflater(self, f)
                 else:
                     op = self.copy(f)
             finally:
@@ -132,39 +134,41 @@ class _Rx:
             self.write(f, self.read_raw(n), op == b"d")
             self.ack()
 
-    def inflate(self, f):
-        # Deflated data frames: gathered (the host deflates small files only, so this is
-        # bounded), then inflated into f. DeflateIO reads its source a byte at a time, so
-        # it reads from a BytesIO, not from the link.
-        import deflate
+def inflate(rx, f):
+    # Deflated data frames: gathered (the host deflates small files only, so this is
+    # bounded), then inflated into f. DeflateIO reads its source a byte at a time, so
+    # it reads from a BytesIO, not from the link. Sent only for a transfer that
+    # deflates (receive's inflater): a Pico compiles every line it is sent.
+    import deflate
 
-        packed = bytearray()
-        while True:
-            op, n, _ = self.head()
-            if op != b"b" and op != b"d":
-                break
-            raw = self.read_raw(n)
-            packed.extend(a2b_base64(raw) if op == b"d" else raw)
-            self.ack()
-        if self.failed is None:
-            buf = bytearray(512)
-            mv = memoryview(buf)
-            try:
-                z = deflate.DeflateIO(io.BytesIO(packed), deflate.RAW, 10)
-                while True:
-                    n = z.readinto(buf)
-                    if not n:
-                        break
-                    f.write(mv[:n])
-                    if self.crc is not None:
-                        self.crc = crc32(mv[:n], self.crc)
-            except Exception as e:
-                self.failed = e
-        return op
+    packed = bytearray()
+    while True:
+        op, n, _ = rx.head()
+        if op != b"b" and op != b"d":
+            break
+        raw = rx.read_raw(n)
+        packed.extend(a2b_base64(raw) if op == b"d" else raw)
+        rx.ack()
+    if rx.failed is None:
+        buf = bytearray(512)
+        mv = memoryview(buf)
+        try:
+            z = deflate.DeflateIO(io.BytesIO(packed), deflate.RAW, 10)
+            while True:
+                n = z.readinto(buf)
+                if not n:
+                    break
+                f.write(mv[:n])
+                if rx.crc is not None:
+                    rx.crc = crc32(mv[:n], rx.crc)
+        except Exception as e:
+            rx.failed = e
+    return op
 
 
-def receive(frame=4096):
+def receive(frame=4096, inflater=None):
     rx = _Rx(frame)
+    rx.inflater = inflater
     micropython.kbd_intr(-1)
     # Ready: the host sends nothing before this byte. The firmware looks for Ctrl-C as
     # bytes arrive, not as they are read, so a 0x03 in a raw frame that came before

@@ -45,7 +45,7 @@ def test_receiver_writes_every_file_intact_and_acknowledges_every_frame(tmp_path
         crcs = []
         frames = list(transfer.frames(items, deflate=deflate, frame=frame, binary=binary, crcs=crcs))
         assert any(f.startswith(b"b " if binary else b"d ") for f, _ in frames)
-        call = "receive(%d)\n" % transfer.wire_frame(frame, binary)
+        call = "receive(%d%s)\n" % (transfer.wire_frame(frame, binary), ", inflate" if deflate else "")
         p = _run(tmp_path, agent.source("receive") + call, b"".join(f for f, _ in frames))
         assert p.returncode == 0, p.stderr.decode()
         # "R" (ready: Ctrl-C is off), then an acknowledgement per frame
@@ -65,6 +65,11 @@ def test_receiver_writes_every_file_intact_and_acknowledges_every_frame(tmp_path
     assert packed < plain / 2
 
 
+def test_the_inflater_goes_to_the_board_only_for_a_transfer_that_deflates():
+    assert "def inflate(" not in agent.call("receive", "receive(4096)")
+    assert "def inflate(" in agent.call("receive", "receive(4096, inflate)")
+
+
 def test_a_frame_larger_than_the_receivers_buffer_is_an_error_not_a_write(tmp_path):
     src, data = _files(tmp_path)
     frames = list(transfer.frames([(str(src / "big"), str(tmp_path / "big"))], frame=4096, binary=True))
@@ -81,7 +86,7 @@ def test_a_failed_write_reads_the_rest_and_raises_at_the_end(tmp_path, binary):
              (str(src / "small"), str(out / "after"))]
     frame = transfer.BINARY_FRAME if binary else transfer.FRAME
     frames = list(transfer.frames(items, deflate=not binary, frame=frame, binary=binary))
-    call = "receive(%d)\n" % transfer.wire_frame(frame, binary)
+    call = "receive(%d, inflate)\n" % transfer.wire_frame(frame, binary)
     p = _run(tmp_path, agent.source("receive") + call, b"".join(f for f, _ in frames))
     # (the unix port prints the traceback on stdout, after the acknowledgements)
     assert p.returncode != 0 and b"OSError" in p.stdout[len(frames) + 1:] + p.stderr, p.stdout
