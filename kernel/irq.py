@@ -58,9 +58,11 @@ class Irq:
         self._irq_tid[w] = tid
         self._irq_bits[w] = bits
         self._irq_w = nw
+        self._flags[1] = True          # the loop drains the ring on its next pass
         return True
 
     def _drain_irqs(self):
+        self._flags[1] = False         # (first: a handler that runs meanwhile sets it again)
         r = self._irq_r
         while r != self._irq_w:
             d = self._task(self._irq_tid[r])

@@ -87,5 +87,5 @@ class Rights:
     def _sys_stop(self, t, sc):
         if not self._privileged(t):
             return self._denied(t, "stop: not privileged")
-        self._stop = True
+        self._flags[0] = True
         return None

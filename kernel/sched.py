@@ -105,7 +105,9 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
         self._rt = [None] * NPRIO
         self._maxp = -1             # highest priority that may have ready tasks
         self._cur = None
-        self._stop = False
+        # Flags the loop reads on every pass, in a list (a list load costs a Pico half
+        # what an attribute does): [stop requested, interrupts waiting in the ring].
+        self._flags = [False, False]
         self._in_run = False        # inside run(): the loop is being driven
         self._forever = forever     # idle instead of returning when nothing is runnable
         self._idle_fn = idle or port.sleep_ms
@@ -181,12 +183,15 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
         if self._cur is not None:
             raise RuntimeError("run() called from inside a task")
         _running = self
-        self._stop = False
+        flags = self._flags
+        flags[0] = False
         rh = self._rh
         rt = self._rt
         tr = self._tr
         tb = tr.buf                 # trace ring, written inline on the hot path
+        tp = tr.pos                 # [next entry to write]
         tl = len(tb)
+        heap = self._heap           # timer heap (the list itself never changes)
         slots = self._slots
         measure_all = self._account_all
         alloc = self._alloc
@@ -197,22 +202,25 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
         sc = None
         t0 = now_us()     # start of the current slice; one clock read per switch
         m0 = alloc() if measure_all else 0
-        q0 = 0
         try:
             self._in_run = True     # inside the try: a Ctrl-C cannot leave it set
-            while not self._stop:
+            while True:
                 if nxt is not None:
                     # Direct switch (L4/QNX style): the caller blocked on a call and
                     # gave the rest of its turn to the server, which skips the queue.
+                    # (A stop waits for the end of the chain: it is as long as the
+                    # chain of calls, never longer.)
                     t = nxt
                     nxt = None
                 else:
-                    if self._irq_w != self._irq_r:
+                    if flags[0]:
+                        break
+                    if flags[1]:
                         self._drain_irqs()
-                    if self._heap:
+                    if heap:
                         self._expire()
                     # Pick the head of the highest non-empty priority level.
-                    p = self._maxp
+                    p = p0 = self._maxp
                     while p >= 0:
                         t = rh[p]
                         if t is not None:
@@ -226,7 +234,8 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
                                 m0 = alloc()
                             continue
                         return "idle"
-                    self._maxp = p
+                    if p != p0:
+                        self._maxp = p
                     n = t[_NEXT_READY]
                     rh[p] = n
                     if n is None:
@@ -240,7 +249,7 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
                 x = t[_EXTRA]
                 measured = not measure_all and x is not None and x[_X_MEASURE]
                 if measured:
-                    q0 = alloc()               # slow counter: only for tasks measured
+                    m0 = alloc()               # slow counter: only for tasks measured
                 g = t[_CORO]
                 v = t[_VALUE]
                 t[_VALUE] = None
@@ -279,13 +288,13 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
                                 t[_WAITS_ON] = dst
                                 t[_MSGS_OUT] += 1
                                 d[_MSGS_IN] += 1
-                                i = tr.i                   # trace: call
+                                i = tp[0]                  # trace: call
                                 tb[i] = t0
                                 tb[i + 1] = _EV_CALL
                                 tb[i + 2] = tid
                                 tb[i + 3] = dst
                                 i += 4
-                                tr.i = i if i < tl else 0
+                                tp[0] = i if i < tl else 0
                                 if sc.c is not None:
                                     self._timer_add(t, sc.c)
                                 if d[_PRIO] < t[_PRIO]:
@@ -333,14 +342,16 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
                                 if t[_EXTRA] is not None and t[_EXTRA][_X_ROOM_WAITERS]:
                                     self._room(t)      # a sender waited for this room
                                 tr.log(_EV_RECV, t[_TID], v[0] & TID_MASK)
-                            elif sc.a == 0:
-                                self._fail(t, Timeout("recv"))
-                            else:                          # nothing there: wait
-                                t[_STATE] = _RECV
-                                t[_WAITS_ON] = None
-                                if sc.a is not None:
-                                    self._timer_add(t, sc.a)
-                                break
+                            else:
+                                v = sc.a               # the timeout
+                                if v == 0:
+                                    self._fail(t, Timeout("recv"))
+                                else:                  # nothing there: wait
+                                    t[_STATE] = _RECV
+                                    t[_WAITS_ON] = None
+                                    if v is not None:
+                                        self._timer_add(t, v)
+                                    break
                         elif op == _OP_REPLY:
                             dst = sc.a
                             try:
@@ -368,13 +379,13 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
                                     self._maxp = p
                                 t[_MSGS_OUT] += 1
                                 c[_MSGS_IN] += 1
-                                i = tr.i                   # trace: reply
+                                i = tp[0]                  # trace: reply
                                 tb[i] = t0
                                 tb[i + 1] = _EV_REPLY
                                 tb[i + 2] = t[_TID]
                                 tb[i + 3] = c[_TID]
                                 i += 4
-                                tr.i = i if i < tl else 0
+                                tp[0] = i if i < tl else 0
                                 v = True
                                 if t[_EXTRA] is not None and t[_EXTRA][_X_BASE_PRIO] is not None:
                                     self._unlend(t)        # back to what it is owed
@@ -426,20 +437,16 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
                     t[_MAX_SLICE] = dt
                     if dt > self._slow_us:
                         tr.log(EV_SLOW, t[_TID], dt // 1000)
-                if measure_all:
+                if measure_all or measured:
                     n = alloc()
                     m = n - m0
                     m0 = n
-                elif measured:
-                    m = alloc() - q0
-                else:
-                    m = 0
-                if m > 0:
-                    m += t[_HEAP_B]
-                    if m >= 0x100000:          # carry whole MiB: stays a small int
-                        t[_HEAP_MB] += m >> 20
-                        m &= 0xFFFFF
-                    t[_HEAP_B] = m
+                    if m > 0:
+                        m += t[_HEAP_B]
+                        if m >= 0x100000:      # carry whole MiB: stays a small int
+                            t[_HEAP_MB] += m >> 20
+                            m &= 0xFFFFF
+                        t[_HEAP_B] = m
             return "stopped"
         except KeyboardInterrupt:
             return "interrupted"
@@ -455,7 +462,7 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
 
     def stop(self):
         # Make run() return after the current slice; state is kept.
-        self._stop = True
+        self._flags[0] = True
 
     def _sys_pass(self, t, sc):
         self._ready(t)
@@ -549,7 +556,7 @@ class Kernel(Ipc, Timers, Irq, Faults, Rights, Resources, Inspect, Inject):
     def _idle(self):
         # Nothing is ready. Sleep until the next deadline (or a short while, to look at
         # the interrupt ring). False when no task can ever become ready again.
-        if self._irq_w != self._irq_r:
+        if self._flags[1]:
             return True
         if self._heap:
             delay = ticks_diff(self._heap[0][_DEADLINE], ticks_ms())

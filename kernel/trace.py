@@ -18,17 +18,18 @@ class TraceRing:
         # size 0 disables tracing in effect: one scratch entry is overwritten forever.
         self.size = size
         self.buf = [0] * (4 * max(1, size))
-        self.i = 0          # next entry to write
+        self.pos = [0]      # [next entry to write]: a list, which the loop reads cheaply
 
     def log(self, ev, tid, arg):
         b = self.buf
-        i = self.i
+        pos = self.pos
+        i = pos[0]
         b[i] = _ticks_us()
         b[i + 1] = ev
         b[i + 2] = tid
         b[i + 3] = arg
         i += 4
-        self.i = i if i < len(b) else 0
+        pos[0] = i if i < len(b) else 0
 
     def iter(self):
         # Oldest first, an event at a time: (ticks_us, event name, tid, arg); unused slots
@@ -37,10 +38,11 @@ class TraceRing:
         # left out, so what is read stays in order.
         b = self.buf
         size = len(b)
-        i0 = self.i
+        pos = self.pos
+        i0 = pos[0]
         off = 0
         while off < self.size:
-            written = ((self.i - i0) % size) >> 2      # entries written since it began
+            written = ((pos[0] - i0) % size) >> 2      # entries written since it began
             if off < written:
                 off = written
                 continue
