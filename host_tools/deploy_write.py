@@ -48,15 +48,22 @@ def _send_files(board, items, progress, p, before=""):
                        "firmware: run `mpk deploy` again" % e.remote) from None
 
 
-def _copy_files(board, pairs):
-    """pairs: [(board path, board path)]; copied on the board. Returns the hashes of what
-    it wrote, per pair."""
-    sums = []
+def _copy_files(board, pairs, local):
+    """pairs: [(board path, board path)]; copied on the board, each checked against the
+    build's file it should equal (local: their paths here). A copy that differs (the
+    running tree's file was not what its .sums said) raises MpkError."""
+    import zlib
+
     for i in range(0, len(pairs), 40):
         part = pairs[i:i + 40]
-        out = board.exec(agent.call("copy", "copy(%r, %d)" % (part, HASH_LEN)), timeout=60)
-        sums += [None if h == "-" else h for h in out.decode().split()]
-    return sums
+        out = board.exec(agent.call("copy", "copy(%r)" % (part,)), timeout=60).decode().split()
+        for (_, dst), crc, path in zip(part, out, local[i:i + 40]):
+            with open(path, "rb") as f:
+                mine = "%08x" % zlib.crc32(f.read())
+            if crc != "-" and crc != mine:
+                raise MpkError("verification failed on the board for %s (copied from the running tree, "
+                               "which differs from its build); the board still boots its previous "
+                               "firmware: run `mpk deploy --verify`" % dst)
 
 
 def deploy_changes(port, make_plan, progress, reset, hook, planned=None, wait_s=0, trust=True):
@@ -145,8 +152,8 @@ def _apply(b, manifest, p, progress, hook, kept=None):
         if p["copy"]:
             b.exec(prepare, timeout=30)
             prepare = ""
-        # 2. copies on the board from the running tree.
-        sums = dict(zip(p["copy"], _copy_files(b, [(src + f, t + f) for f in p["copy"]])))
+        # 2. copies on the board from the running tree, each checked as it was written.
+        _copy_files(b, [(src + f, t + f) for f in p["copy"]], [tree_dir + f for f in p["copy"]])
         hook("copied", b)
         # 3. sends, and with them the tree's .sums as .sums.new (seal.py) and the root
         # files as /boot.py.new, /main.py.new (one stream: one receiver to compile), each
@@ -158,10 +165,8 @@ def _apply(b, manifest, p, progress, hook, kept=None):
             _send_files(b, [(tree_dir + f, t + f) for f in p["send"]] + [(sums_file, t + ".sums.new")]
                         + [(f, "/" + n + ".new") for f, n in zip(root, p["root_send"])], bar, p, prepare)
             hook("sent", b)
-            # 4. check what was copied (the board hashed it as it wrote); mark the tree
-            # complete, and then 5. put the root files in place (each .new renamed over
-            # its file): one exec. The switch follows.
-            _check_written(sums, manifest["tree"], "")
+            # 4. mark the tree complete, and then 5. put the root files in place (each
+            # .new renamed over its file): one exec. The switch follows.
             _replace_root(b, p, kept, first=agent.call("seal", "seal(%r, %r)" % (t, manifest["build_id"])))
         finally:
             bar.close()
@@ -185,15 +190,6 @@ def _sums_file(manifest):
         f.write(text)
     os.replace(path + ".tmp", path)      # parallel deploys of one build write the same text
     return path
-
-
-def _check_written(sums, entries, prefix):
-    """sums: {name: the hash the board computed of what it wrote}, against the manifest's
-    entries {name: {"sha256": ...}}; None (no hashlib on the board) is not checked."""
-    bad = [f for f, h in sorted(sums.items()) if h is not None and h != entries[f]["sha256"][:len(h)]]
-    if bad:
-        raise MpkError("verification failed on the board for %s%s; the board still boots its previous "
-                       "firmware: run `mpk deploy` again" % (prefix, bad[0]))
 
 
 def _send_root(b, p, manifest, bar, kept=None):

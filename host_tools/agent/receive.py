@@ -35,9 +35,10 @@ except ImportError:                      # a port without it: nothing is checked
 
 
 class _Rx:
-    def __init__(self, frame):
+    def __init__(self, frame, inflater=None):
         self.inp = sys.stdin.buffer
         self.out = sys.stdout.buffer
+        self.inflater = inflater     # inflate(), for a transfer that deflates
         self.failed = None
         self.crc = None
         self.sums = []
@@ -167,8 +168,7 @@ def inflate(rx, f):
 
 
 def receive(frame=4096, inflater=None):
-    rx = _Rx(frame)
-    rx.inflater = inflater
+    rx = _Rx(frame, inflater)
     micropython.kbd_intr(-1)
     # Ready: the host sends nothing before this byte. The firmware looks for Ctrl-C as
     # bytes arrive, not as they are read, so a 0x03 in a raw frame that came before

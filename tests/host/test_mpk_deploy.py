@@ -70,6 +70,24 @@ def test_first_deploy_noop_and_one_file(virtual_board, tmp_path):
     assert "s00.mpy" not in left and "s01.mpy" in left
 
 
+def test_a_copy_of_a_file_changed_by_hand_is_caught_before_the_switch(virtual_board, tmp_path):
+    # The running tree's files are copied into the idle one on the word of its .sums; a
+    # file changed by hand (its size kept) is caught by the copy's check, nothing switches.
+    root = project(tmp_path)
+    D.deploy(port=virtual_board.port, root=root, log=quiet)
+    virtual_board.wait_output(b"FIRMWARE 1")
+    with open_board(virtual_board.port) as b:
+        b.exec("f = open('/mpk/a/servers/s03.mpy', 'r+b'); f.seek(40); c = f.read(1); f.seek(40)\n"
+               "f.write(bytes([c[0] ^ 1])); f.close()")
+    (root / "kernel" / "__init__.py").write_text("VERSION = 2\n")
+    with pytest.raises(MpkError) as e:
+        D.deploy(port=virtual_board.port, root=root, log=quiet)
+    assert "verification failed on the board for /mpk/b/servers/s03.mpy" in str(e.value)
+    assert "--verify" in str(e.value) and board_state(virtual_board.port) == "a"
+    s = D.deploy(port=virtual_board.port, root=root, log=quiet, verify=True)   # what it says to do
+    assert s["tree"] == "b" and s["switched"] and board_state(virtual_board.port) == "b"
+
+
 def test_failing_firmware_rolls_back(virtual_board, tmp_path):
     root = project(tmp_path, n=2)
     D.deploy(port=virtual_board.port, root=root, log=quiet)
