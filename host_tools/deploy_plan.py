@@ -151,8 +151,8 @@ def parse_scan(out):
     `F tree hash size path`, `D tree path/`, `N tree` (no such tree); then
     the rest as a JSON object (a Python literal from a board without json). Trees become
     {path: (hash, size)} with None for dirs.
-    A hash of '?' was not computed (the quick read: the idle tree); such trees are
-    listed in scan["unhashed"] for hash_trees().
+    A tree left unread (`U tree`: the quick read's idle tree) is {} here and listed in
+    scan["unhashed"] for hash_trees().
     """
     try:
         lines = out.decode().strip().splitlines()
@@ -164,9 +164,9 @@ def parse_scan(out):
             scan = ast.literal_eval(lines[-1])
         if not isinstance(scan, dict):
             raise ValueError(lines[-1])
-        scan.update(_parse_tree_lines(lines[:-1]))
-        unhashed = sorted(t for t in _wire.TREES if scan[t] and any(
-            v is not None and v[0] == "?" for v in scan[t].values()))
+        trees, unread = _parse_tree_lines(lines[:-1])
+        scan.update(trees)
+        unhashed = sorted(unread)
         if unhashed:
             scan["unhashed"] = unhashed
         return scan
@@ -175,8 +175,10 @@ def parse_scan(out):
 
 
 def _parse_tree_lines(lines):
-    """`F tree hash size path`, `D tree path/`, `N tree` lines -> {tree: {path: (hash, size) or None}}."""
+    """`F tree hash size path`, `D tree path/`, `N tree`, `U tree` lines ->
+    ({tree: {path: (hash, size) or None}}, {trees left unread})."""
     trees = {"a": {}, "b": {}}
+    unread = set()
     for line in lines:
         kind, rest = line.rstrip("\r").split(" ", 1)
         if kind == "F":
@@ -187,9 +189,11 @@ def _parse_tree_lines(lines):
             trees[t][path] = None
         elif kind == "N":
             trees[rest] = None
+        elif kind == "U" and rest in trees:
+            unread.add(rest)
         else:
             raise ValueError(line)
-    return trees
+    return trees, unread
 
 
 def hash_trees(exec_code, scan, trust=True):
@@ -201,7 +205,7 @@ def hash_trees(exec_code, scan, trust=True):
 
     out = exec_code(agent.call("scan", "hash_trees(%r, %r, %d, %r)" % (SLOT_DIR, todo, HASH_LEN, trust)))
     try:
-        trees = _parse_tree_lines(out.decode().strip().splitlines())
+        trees = _parse_tree_lines(out.decode().strip().splitlines())[0]
     except (ValueError, IndexError, KeyError):
         raise MpkError("unexpected answer from the board while reading its files") from None
     for t in todo:

@@ -2,9 +2,11 @@
 # prints): both firmware trees, file by file, then one JSON line about the board.
 # A stopped system may hold most of the heap, so nothing big is built: each file is a
 # line as the walk meets it.
-#   F tree hash size path     a file (hash: sha256 hex cut to hash_len; ? not hashed)
+#   F tree hash size path     a file (hash: sha256 hex cut to hash_len)
 #   D tree path/              a directory
 #   N tree                    no such tree
+#   U tree                    a tree left unread (the quick read's idle tree: hash_trees
+#                             reads it later, if something is to be written)
 # A tree's .sums (seal.py, written when the deploy completed the tree) gives a file's
 # hash while the file still has the size it lists (trust), so an unchanged board is read
 # without reading its files; `mpk deploy --verify` hashes every file all the same.
@@ -47,7 +49,7 @@ def _sums(d):
     return known
 
 
-def _walk(d, tree, rel, hashed, hash_len, known):
+def _walk(d, tree, rel, hash_len, known):
     try:
         entries = os.ilistdir(d)  # type: ignore[attr-defined]
     except OSError:
@@ -58,19 +60,26 @@ def _walk(d, tree, rel, hashed, hash_len, known):
         name = rel + e[0]
         if e[1] & 0x4000:
             print("D", tree, name + "/")
-            _walk(path, tree, name + "/", hashed, hash_len, known)
+            _walk(path, tree, name + "/", hash_len, known)
             continue
         size = e[3] if len(e) > 3 and e[3] >= 0 else os.stat(path)[6]
-        h = "?"
-        if hashed:
-            k = known.get(name)
-            h = k[0][:hash_len] if k is not None and k[1] == size else _hash(path, hash_len)
+        k = known.get(name)
+        h = k[0][:hash_len] if k is not None and k[1] == size else _hash(path, hash_len)
         print("F", tree, h, size, name)
 
 
 def _tree(slot_dir, t, hashed, hash_len, trust):
     d = slot_dir + t
-    _walk(d, t, "", hashed, hash_len, _sums(d) if hashed and trust else {})
+    if not hashed:
+        # Listing it would cost a line per file, and what is to be written is decided
+        # from the hashes (read then), so a stopped system's Pico is spared it.
+        try:
+            os.stat(d)
+            print("U", t)
+        except OSError:
+            print("N", t)
+        return
+    _walk(d, t, "", hash_len, _sums(d) if trust else {})
 
 
 def _root_file(path, mark, hash_len):
@@ -90,8 +99,8 @@ def hash_trees(slot_dir, trees, hash_len, trust=True):
 
 
 def scan(slot_dir, hash_len, mark, hash_idle, trust=True):
-    # Everything deploy needs to know. The running tree is always hashed; the idle one
-    # only with hash_idle (else "?": hashed later, if something is to be written).
+    # Everything deploy needs to know. The running tree is always read and hashed; the
+    # idle one only with hash_idle (else "U": read later, if something is to be written).
     try:
         with open(slot_dir + "active") as f:
             active = f.read().strip()
