@@ -135,6 +135,7 @@ class _Rx:
             self.write(f, self.read_raw(n), op == b"d")
             self.ack()
 
+
 def inflate(rx, f):
     # Deflated data frames: gathered (the host deflates small files only, so this is
     # bounded), then inflated into f. DeflateIO reads its source a byte at a time, so
