@@ -12,6 +12,9 @@ HELLO_TIMEOUT = 2.0        # a busy board (or the emulated Pico, ~0.15x) answers
 REQUEST_TIMEOUT = 5
 
 
+CONSOLE_TASK = "console"      # the console server's name in the system image (firmware/system.py)
+
+
 class LiveSession:
     """An open port to a running board; `query(cmd)` through the console server or the REPL."""
 
@@ -112,6 +115,10 @@ class LiveSession:
         if what == "ps":
             return snap.get("tasks", [])
         items = snap.get(what, []) or []
+        if what == "trace" and not everything:
+            # The console server leaves its own work out of the trace (servers/console.py,
+            # take_trace): read through the REPL, so is it here, by its name.
+            items = [e for e in items if not (isinstance(e, dict) and CONSOLE_TASK in (e.get("name"), e.get("peer")))]
         if since is not None:
             items = [e for e in items if isinstance(e, dict) and e.get("seq", 0) > since]
         return items

@@ -90,6 +90,15 @@ def test_trace_has_names_and_leaves_the_console_out(fw_board):
     recs = [json.loads(l) for l in p.stdout.splitlines()]
     assert any(r.get("name") == "console" or r.get("peer") == "console" for r in recs)
     assert not any(r["kind"] == "timeout" and r.get("name") == "console" for r in recs)   # its ticks
+    # Read through the REPL (what mpk falls back to when the console server does not answer
+    # in time), the console's work is left out all the same, and --all keeps it.
+    p = run_mpk("trace", "--via", "repl", "--port", fw_board.port)
+    assert p.returncode == 0, p.stderr
+    lines = [l for l in p.stdout.splitlines() if l.strip()]
+    assert lines and not any("console[" in l for l in lines), [l for l in lines if "console[" in l][:3]
+    p = run_mpk("trace", "--via", "repl", "--all", "--json", "--port", fw_board.port)
+    assert any(json.loads(l).get("name") == "console" or json.loads(l).get("peer") == "console"
+               for l in p.stdout.splitlines())
 
 
 def test_top_refreshes_every_second_with_30_tasks(fw_board):
