@@ -205,12 +205,6 @@ class VirtualBoard(SimBoard):
             self._hard_reset("hard reset", child.WDT_RESET)  # rp2 resets through the watchdog
         elif line == "bootloader":
             self._hard_reset("bootloader", child.PWRON_RESET, BOOTLOADER_PAUSE_S)
-        elif line == "intr" and self._proc is not None:
-            # A Ctrl-C that reached the board's ticker thread (simcore._ticker): again.
-            try:
-                os.kill(self._proc.pid, signal.SIGINT)
-            except OSError:
-                pass
         elif line.startswith("fatal "):
             self.error = line[6:]
 

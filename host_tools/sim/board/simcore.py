@@ -117,18 +117,6 @@ _started = False
 
 
 def _ticker():
-    # The unix port raises a Ctrl-C in whichever thread the signal reaches (the main
-    # thread may have it blocked for a moment): one that lands here goes back to the
-    # host, which sends it again, for the main thread, as a board would have raised it.
-    while True:
-        try:
-            _tick()
-        except KeyboardInterrupt:
-            if intr_char >= 0:       # (still an interrupt, not data)
-                ctl("intr")
-
-
-def _tick():
     global _pending
     while True:
         d = _next
