@@ -44,13 +44,12 @@ def frames(items, deflate=False, frame=FRAME, binary=False, crcs=None):
         if packed is not None and len(packed) >= len(data):
             packed = None
         path = remote.encode()
-        if packed is None:
+        if packed is None and len(path) + wire_frame(len(data), binary) <= wire_frame(frame, binary):
+            # the whole file in one frame: one acknowledgement, not three
             body = data if binary else base64.b64encode(data)
-            if len(path) + len(body) <= wire_frame(frame, binary):
-                # the whole file in one frame: one acknowledgement, not three
-                yield b"%s %d %d\n%s%s" % (b"W" if binary else b"w", len(path) + len(body), len(path),
-                                           path, body), len(data)
-                continue
+            yield b"%s %d %d\n%s%s" % (b"W" if binary else b"w", len(path) + len(body), len(path),
+                                       path, body), len(data)
+            continue
         yield b"%s %d\n%s" % (b"z" if packed is not None else b"o", len(path), path), 0
         body = data if packed is None else packed
         for i in range(0, len(body), frame):
