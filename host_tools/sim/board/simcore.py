@@ -127,10 +127,14 @@ def _ticker():
         if w > 0:
             time.sleep_ms(w if w < 5 else 5)
             continue
+        # Marked before scheduling: the main thread may run _run_due (which clears
+        # the mark) before schedule() returns here, and a mark set after that
+        # would stop every timer for good.
+        _pending = True
         try:
             micropython.schedule(_run_due, None)
-            _pending = True
         except RuntimeError:  # schedule queue full: try again shortly
+            _pending = False
             time.sleep_ms(1)
 
 
