@@ -147,8 +147,20 @@ def _keep_wdt():
         pass
 
 
+class _Stopped:
+    # What main.py's `import boot; boot.start()` finds after a Ctrl-C stopped this boot:
+    # the port runs main.py all the same, and a Ctrl-C while booting means the REPL.
+    @staticmethod
+    def start():
+        print('mpk boot: stopped by Ctrl-C, the firmware was not started')
+
+
 try:
     if _boot():
         _keep_wdt()
+except KeyboardInterrupt:
+    if __name__ == '__main__':
+        sys.modules['boot'] = _Stopped
+    raise
 except Exception as e:
     print('mpk boot: error', e)

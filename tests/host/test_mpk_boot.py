@@ -86,6 +86,21 @@ def test_confirmed_tree_on_path_and_started():
     assert "PATH /mpk/a ACTIVE a" in out
 
 
+
+def test_ctrl_c_while_boot_py_runs_leaves_the_firmware_unstarted():
+    # The port runs /main.py after an interrupted boot.py; a Ctrl-C while booting means
+    # the REPL, so main.py's boot.start() starts nothing. (The Ctrl-C here comes in the
+    # import of the tree's boards package, which boot.py does to keep a watchdog fed.)
+    out = mp("tree('a', GOOD)\nput('/mpk/active', 'a')\n"
+             "put('/mpk/a/boards/__init__.py', 'raise KeyboardInterrupt')\n"
+             "try:\n"
+             "    exec(open('/boot.py').read(), {'__name__': '__main__'})\n"
+             "except KeyboardInterrupt:\n"
+             "    print('INTERRUPTED')\n"
+             "import boot\nboot.start()\n")
+    assert "INTERRUPTED" in out and "stopped by Ctrl-C, the firmware was not started" in out, out
+    assert "START a" not in out and "MAIN a" not in out, out
+
 def test_trial_tree_that_starts_is_confirmed():
     out = mp("tree('a', GOOD)\ntree('b', GOOD)\nput('/mpk/active', 'b 0')\n" + boot_and_start() +
              "print('ACTIVE', get('/mpk/active'))\n")
