@@ -71,9 +71,12 @@ def _take_ctty():
 
 
 def spawn(micropython, heap, console_slave, run_dir, cfg):
-    """Start the interpreter; returns (Popen, ctl_read_fd)."""
+    """Start the interpreter; returns (Popen, ctl_read_fd, intr_write_fd): the board's
+    control lines to the host, and the host's word to the board about a Ctrl-C it held
+    back (board/simcore.py, "Ctrl-C during an import")."""
     ctl_r, ctl_w = os.pipe()
-    cfg = dict(cfg, ctl_fd=ctl_w, tty=tty_constants())
+    intr_r, intr_w = os.pipe()
+    cfg = dict(cfg, ctl_fd=ctl_w, intr_fd=intr_r, tty=tty_constants())
     path = os.path.join(run_dir, "board.json")
     with open(path + ".tmp", "w") as f:
         json.dump(cfg, f)
@@ -83,9 +86,14 @@ def spawn(micropython, heap, console_slave, run_dir, cfg):
         proc = subprocess.Popen(
             [micropython, "-X", "heapsize=" + heap, os.path.join(BOARD_DIR, "simmain.py"), path],
             stdin=console_slave, stdout=console_slave, stderr=console_slave,
-            pass_fds=(ctl_w,), start_new_session=True, preexec_fn=_take_ctty,
+            pass_fds=(ctl_w, intr_r), start_new_session=True, preexec_fn=_take_ctty,
             cwd=run_dir, env=env)
+    except BaseException:
+        os.close(intr_w)
+        os.close(ctl_r)
+        raise
     finally:
         os.close(ctl_w)
+        os.close(intr_r)
     os.set_blocking(ctl_r, False)
-    return proc, ctl_r
+    return proc, ctl_r, intr_w

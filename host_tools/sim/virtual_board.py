@@ -23,6 +23,8 @@ from host_tools.sim.serial_port import SerialPort
 
 START_TIMEOUT_S = 10.0
 BOOTLOADER_PAUSE_S = 0.5
+HOLD_S = 0.5                # a Ctrl-C held back during an import longer than this is sent anyway
+CTRL_C = 3
 
 
 class VirtualBoard(SimBoard):
@@ -49,6 +51,9 @@ class VirtualBoard(SimBoard):
         self._thread = None
         self._proc = None
         self._ctl = None
+        self._intr = None         # the interrupt pipe to the board (board/simcore.py)
+        self._holding = False     # the board is in an import: Ctrl-C is held back
+        self._held_at = None      # when a Ctrl-C was held back, until the board takes it
         self._started = False
 
     # --- lifecycle ----------------------------------------------------------------
@@ -144,7 +149,8 @@ class VirtualBoard(SimBoard):
             self._wdt_ms = self._wdt_deadline = None
         # Ctrl-C stays data until the new interpreter asks otherwise.
         termios.tcsetattr(self._cslave, termios.TCSANOW, self._console_attrs)
-        self._proc, self._ctl = child.spawn(self._mp, self.board["heap"], self._cslave, self._run_dir, self._config())
+        self._proc, self._ctl, self._intr = child.spawn(self._mp, self.board["heap"], self._cslave,
+                                                         self._run_dir, self._config())
         self._ctl_buf = b""
         self._restart_at = None
 
@@ -174,9 +180,12 @@ class VirtualBoard(SimBoard):
                 self._proc.wait(5)
             except subprocess.TimeoutExpired:
                 pass
-        if self._ctl is not None:
-            os.close(self._ctl)
-        self._proc = self._ctl = None
+        for fd in (self._ctl, self._intr):
+            if fd is not None:
+                os.close(fd)
+        self._proc = self._ctl = self._intr = None
+        self._holding = False
+        self._held_at = None
         self._drain_console()
 
     def _drain_console(self):
@@ -198,6 +207,18 @@ class VirtualBoard(SimBoard):
         elif line.startswith("wdt "):
             self._wdt_ms = int(line[4:])
             self._wdt_deadline = time.monotonic() + self._wdt_ms / 1000
+        elif line == "hold":
+            self._holding = True
+        elif line == "took":
+            self._held_at = None
+        elif line in ("free", "data"):
+            if line == "data" and self._held_at is not None:
+                self._inbuf[:0] = bytes((CTRL_C,))   # the held Ctrl-C, as data now
+            self._holding = False
+            self._held_at = None
+            self._tell(b"F")
+        elif line == "intr":
+            self._interrupt()
         elif line == "feed":
             if self._wdt_ms:
                 self._wdt_deadline = time.monotonic() + self._wdt_ms / 1000
@@ -207,6 +228,33 @@ class VirtualBoard(SimBoard):
             self._hard_reset("bootloader", child.PWRON_RESET, BOOTLOADER_PAUSE_S)
         elif line.startswith("fatal "):
             self.error = line[6:]
+
+    def _hold_ctrl_c(self):
+        # The board is in an import: its Ctrl-C goes on the interrupt pipe, not the console
+        # (a board drops the interrupt char from its input, too).
+        self._inbuf[:] = self._inbuf.replace(bytes((CTRL_C,)), b"")
+        if self._held_at is None:
+            self._tell(b"C")
+            self._held_at = time.monotonic()
+
+    def _tell(self, b):
+        try:
+            os.write(self._intr, b)
+        except OSError:           # the interpreter is gone: its exit is handled on its own
+            pass
+
+    def _interrupt(self):
+        # A Ctrl-C the board could not take where it landed, sent again (board/simcore.py).
+        # Only while Ctrl-C is still an interrupt there (its console tty has ISIG on).
+        if termios.tcgetattr(self._cslave)[3] & termios.ISIG:
+            self._signal_intr()
+
+    def _signal_intr(self):
+        if self._proc is not None and self._proc.poll() is None:
+            try:
+                os.kill(self._proc.pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
 
     def _on_child_exit(self):
         proc = self._proc
@@ -261,7 +309,11 @@ class VirtualBoard(SimBoard):
             if self._inbuf:
                 wl.append(cm)
             timeout = None
-            for t in (self._wdt_deadline, self._restart_at):
+            if self._held_at is not None and now >= self._held_at + HOLD_S:
+                self._held_at = None
+                self._signal_intr()
+            held_until = self._held_at + HOLD_S if self._held_at is not None else None
+            for t in (self._wdt_deadline, self._restart_at, held_until):
                 if t is not None:
                     timeout = max(0.0, t - now) if timeout is None else min(timeout, max(0.0, t - now))
             if self._outbuf:
@@ -280,6 +332,8 @@ class VirtualBoard(SimBoard):
                 except (BlockingIOError, OSError):
                     data = b""
                 self._inbuf += data
+            if self._inbuf and self._holding and CTRL_C in self._inbuf:
+                self._hold_ctrl_c()
             if self._inbuf:
                 try:
                     n = os.write(cm, self._inbuf)

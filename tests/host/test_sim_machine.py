@@ -183,6 +183,25 @@ def test_timers_periodic_and_one_shot(run):
     assert int(k) >= 6 and same == "True" and once == "[1]", out
 
 
+
+@pytest.mark.parametrize("module", [
+    # busy for 300 ms as it is imported: the Ctrl-C is held back, then raised at its end
+    "import time\nt0 = time.ticks_ms()\nwhile time.ticks_diff(time.ticks_ms(), t0) < 300: pass\n",
+    # never done importing: the held Ctrl-C is sent as a signal after all
+    "while True: pass\n",
+])
+def test_ctrl_c_during_an_import_interrupts_it(run, module):
+    t = run.transport
+    t.serial.timeout = 15
+    run("with open('slow_import.py', 'w') as f: f.write(%r)" % module)
+    for _ in range(3):
+        t.exec_raw_no_follow("import sys\nsys.modules.pop('slow_import', None)\nimport slow_import\n")
+        time.sleep(0.1)
+        t.serial.write(b"\x03")
+        out, err = t.follow(timeout=10)
+        assert err.strip().endswith(b"KeyboardInterrupt:"), (out, err)
+    assert run("print(6 * 7)") == "42"
+
 def test_identity_and_machine_functions(run):
     out = run(
         "import machine, os, sys, simboard\n"

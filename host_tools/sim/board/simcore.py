@@ -24,6 +24,11 @@ def load(path):
     _ctl = open("/dev/fd/%d" % cfg["ctl_fd"], "wb")
     _identity(cfg)
     _init_intr()
+    _init_import_hold(cfg)
+    # Started now, while Ctrl-C is plain data: creating a thread blocks every signal in
+    # the creating thread for a moment, so a Ctrl-C then goes to the new thread before it
+    # can take an exception, and the unix port crashes (SIGSEGV in its signal handler).
+    _thread.start_new_thread(_ticker, ())
     return cfg
 
 
@@ -74,8 +79,18 @@ def _init_intr():
 
 
 def set_intr(c):
-    global intr_char
+    global intr_char, _held
     intr_char = c
+    if _hold:
+        # In an import: Ctrl-C stays held back by the host while it is an interrupt, and
+        # goes to stdin as data (a held one too) once the code asks for that.
+        if c >= 0 and not _held:
+            ctl("hold")
+            _held = True
+        elif c < 0 and _held:
+            _held = False
+            _ask("data")
+        c = -1
     if c < 0:
         termios.tcsetattr(0, termios.TCSANOW, _attr_off)
         return
@@ -105,6 +120,85 @@ def intr_off():
             pass
 
 
+# --- Ctrl-C during an import ---------------------------------------------------
+# The unix port raises the KeyboardInterrupt of a SIGINT from its signal handler,
+# wherever the interpreter is. A board takes it at the next bytecode. Most of an
+# import is C (littlefs, loading code, interning names, the GC), and a Ctrl-C there
+# breaks the interpreter for good (a crash then, or later). So while an import runs
+# Ctrl-C is plain data: the host holds it back ("hold") and puts b"C" on the interrupt
+# pipe; we raise it at the next nested import ("took"), or when the import ends: the
+# host answers "free" with b"F", after the b"C" of any Ctrl-C it held. One not taken
+# within the host's HOLD_S (a module that loops as it is imported, with no import in
+# the loop) is sent as a signal after all. Code that makes Ctrl-C data while it is being
+# imported (a program started by `import`, whose console reads Ctrl-C) ends the hold
+# ("data"): a held Ctrl-C then goes to stdin, where that code reads it.
+_hold = 0          # imports under way
+_held = False      # the host holds Ctrl-C back for us
+_intr = None       # the interrupt pipe from the host
+_intr_poll = None
+_real_import = None
+
+
+def _init_import_hold(cfg):
+    global _intr, _intr_poll, _real_import
+    import builtins
+    import select
+
+    _intr = open("/dev/fd/%d" % cfg["intr_fd"], "rb")
+    _intr_poll = select.poll()
+    _intr_poll.register(_intr, select.POLLIN)
+    _real_import = builtins.__import__
+    builtins.__import__ = _import
+
+
+def _import(name, globals=None, locals=None, fromlist=None, level=0):
+    global _hold
+    if _hold:
+        if _intr_poll.poll(0) and _intr.read(1) == b"C":
+            ctl("took")
+            raise KeyboardInterrupt   # the outer import's release still reads the b"F"
+        return _real_import(name, globals, locals, fromlist, level)
+    if intr_char < 0 or (level == 0 and name in sys.modules):
+        return _real_import(name, globals, locals, fromlist, level)
+    global _held
+    try:
+        _hold = 1
+        _held = True
+        ctl("hold")
+        termios.tcsetattr(0, termios.TCSANOW, _attr_off)
+        return _real_import(name, globals, locals, fromlist, level)
+    finally:
+        _release()
+
+
+def _ask(what):
+    # "free" or "data": the host answers b"F", after a b"C" for a Ctrl-C it held that
+    # was not taken (for "data" it gives that one to stdin instead). Whether there was one.
+    held = sent = False
+    while True:
+        try:
+            if not sent:
+                ctl(what)
+                sent = True
+            b = _intr.read(1)
+            if b != b"C":      # b"F", or b"" if the host went away
+                return held
+            held = True
+        except KeyboardInterrupt:  # the host's late signal: the same Ctrl-C
+            held = True
+
+
+def _release():
+    global _hold, _held
+    held = _ask("free") if _held else False
+    _hold = 0
+    _held = False
+    if intr_char >= 0:
+        set_intr(intr_char)
+        if held:
+            raise KeyboardInterrupt
+
+
 # --- soft timers ---------------------------------------------------------------
 # Events (machine.Timer, wiring schedules, UART sockets) are kept in a list owned
 # by the main thread. A ticker thread only watches the earliest deadline and asks
@@ -113,10 +207,21 @@ def intr_off():
 _events = []          # [deadline_ms, callback, arg], sorted by deadline
 _next = None          # earliest deadline, read by the ticker
 _pending = False
-_started = False
 
 
 def _ticker():
+    global _pending
+    while True:
+        try:
+            _watch()
+        except KeyboardInterrupt:
+            # A Ctrl-C the kernel gave this thread (it does when the main thread has
+            # SIGINT blocked, as in its handler for the Ctrl-C before): dropped, as a
+            # board drops a second Ctrl-C that comes before the first is taken.
+            _pending = False
+
+
+def _watch():
     global _pending
     while True:
         d = _next
@@ -140,15 +245,22 @@ def _ticker():
 
 def _run_due(_):
     global _pending
-    _pending = False
-    now = time.ticks_ms()
-    while _events and time.ticks_diff(_events[0][0], now) <= 0:
-        ev = _events.pop(0)
-        _update_next()
-        try:
-            ev[1](ev[2])
-        except Exception as e:
-            sys.print_exception(e)
+    try:
+        _pending = False
+        now = time.ticks_ms()
+        while _events and time.ticks_diff(_events[0][0], now) <= 0:
+            ev = _events.pop(0)
+            _update_next()
+            try:
+                ev[1](ev[2])
+            except Exception as e:
+                sys.print_exception(e)
+    except KeyboardInterrupt:
+        # A Ctrl-C that came while this ran: a scheduled call cannot raise into the code
+        # it interrupted (MicroPython prints and drops it), so the host sends it again.
+        # What was not run yet is still due and runs on the next tick.
+        if intr_char >= 0:
+            ctl("intr")
 
 
 def _update_next():
@@ -157,16 +269,12 @@ def _update_next():
 
 
 def call_at(deadline, cb, arg=None):
-    global _started
     ev = [deadline, cb, arg]
     i = 0
     while i < len(_events) and time.ticks_diff(_events[i][0], deadline) <= 0:
         i += 1
     _events.insert(i, ev)
     _update_next()
-    if not _started:
-        _started = True
-        _thread.start_new_thread(_ticker, ())
     return ev
 
 
