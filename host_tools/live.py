@@ -9,7 +9,7 @@ from host_tools.link import BoardExecError, ConsoleClient, connect, select_port
 from host_tools.errors import MpkError
 
 HELLO_TIMEOUT = 2.0        # a busy board (or the emulated Pico, ~0.15x) answers late
-REQUEST_TIMEOUT = 5
+REQUEST_TIMEOUT = 10        # once it said hello: a request waits out an emulated Pico on a loaded host
 
 
 CONSOLE_TASK = "console"      # the console server's name in the system image (firmware/system.py)
