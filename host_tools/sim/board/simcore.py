@@ -132,7 +132,7 @@ def intr_off():
 # the loop) is sent as a signal after all. Code that makes Ctrl-C data while it is being
 # imported (a program started by `import`, whose console reads Ctrl-C) ends the hold
 # ("data"): a held Ctrl-C then goes to stdin, where that code reads it.
-_hold = 0          # imports under way
+_hold = 0          # an import is under way (the outermost one set it)
 _held = False      # the host holds Ctrl-C back for us
 _intr = None       # the interrupt pipe from the host
 _intr_poll = None
