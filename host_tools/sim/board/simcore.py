@@ -132,7 +132,7 @@ def intr_off():
 # the loop) is sent as a signal after all. Code that makes Ctrl-C data while it is being
 # imported (a program started by `import`, whose console reads Ctrl-C) ends the hold
 # ("data"): a held Ctrl-C then goes to stdin, where that code reads it.
-_hold = 0          # an import is under way (the outermost one set it)
+_hold = False      # an import is under way (the outermost one sets it)
 _held = False      # the host holds Ctrl-C back for us
 _intr = None       # the interrupt pipe from the host
 _intr_poll = None
@@ -152,7 +152,7 @@ def _init_import_hold(cfg):
 
 
 def _import(name, globals=None, locals=None, fromlist=None, level=0):
-    global _hold
+    global _hold, _held
     if _hold:
         if _intr_poll.poll(0) and _intr.read(1) == b"C":
             ctl("took")
@@ -160,9 +160,8 @@ def _import(name, globals=None, locals=None, fromlist=None, level=0):
         return _real_import(name, globals, locals, fromlist, level)
     if intr_char < 0 or (level == 0 and name in sys.modules):
         return _real_import(name, globals, locals, fromlist, level)
-    global _held
     try:
-        _hold = 1
+        _hold = True
         _held = True
         ctl("hold")
         termios.tcsetattr(0, termios.TCSANOW, _attr_off)
@@ -191,8 +190,7 @@ def _ask(what):
 def _release():
     global _hold, _held
     held = _ask("free") if _held else False
-    _hold = 0
-    _held = False
+    _hold = _held = False
     if intr_char >= 0:
         set_intr(intr_char)
         if held:
